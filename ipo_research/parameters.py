@@ -186,5 +186,5 @@ def check_parameters(namespace: dict[str, Any], *, notebook: str) -> dict[str, A
         if not name.startswith("_") and name not in _KERNEL_NAMES
         and not isinstance(value, (types.ModuleType, type)) and not callable(value)
     }
-    check_values(given, declared, where=f"notebooks/{notebook}.ipynb")
+    check_values(given, declared, where=relative_to_root(notebook_path(notebook)))
     return {name: given[name] for name in declared if name in given}
