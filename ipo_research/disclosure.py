@@ -1,0 +1,282 @@
+"""Disclosure control: no published table lets a reader single out an organization.
+
+With about 75 named organizations, a count of 1 or 2 in a table (say, "2 PICO affiliates in
+the South have a ballot line") can identify them. Every published count table goes through
+:func:`suppress_counts` or :func:`suppress_table`:
+
+1. **Primary suppression.** Counts from 1 to ``threshold - 1`` are shown as ``"<3"`` (for the
+   default threshold 3). Zero is shown: by the usual convention of statistical agencies a
+   zero count says nothing about any one organization.
+2. **Complementary suppression.** Row and column totals are public (the number of
+   respondents, a group's size), so a single hidden cell in a row or column could be worked
+   out by subtraction. In every row or column (totals included) holding exactly one hidden
+   cell, the smallest other non-zero cell is hidden too, shown as ``"c"``; this repeats until
+   every line holds none or at least two hidden cells.
+3. **Dependent values.** A share, interval or mean computed from a hidden count is hidden as
+   well (``"c"``), since it would give the count back.
+
+A reader therefore sees ``"<3"`` or ``"c"``, never the hidden number, and cannot recover it
+from the margins. A threshold of 0 or 1 turns suppression off (for internal runs only).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from ipo_research.exceptions import DataError
+
+__all__ = [
+    "COMPLEMENT_MARK",
+    "TOTAL_LABEL",
+    "small_count_mark",
+    "suppression_mask",
+    "suppress_counts",
+    "suppress_table",
+    "disclosure_note",
+]
+
+COMPLEMENT_MARK = "c"
+TOTAL_LABEL = "Total"
+Totals = Literal["both", "rows", "columns", "none"]
+_TOTALS = ("both", "rows", "columns", "none")
+
+
+def small_count_mark(threshold: int = 3) -> str:
+    """The text shown for a count below ``threshold``, e.g. ``"<3"``."""
+    return f"<{threshold}"
+
+
+def disclosure_note(threshold: int = 3) -> str:
+    """One sentence for a reader explaining the marks in a suppressed table.
+
+    Examples
+    --------
+    >>> disclosure_note(3).startswith("<3: fewer than 3")
+    True
+    """
+    if threshold <= 1:
+        return "Small counts are not suppressed in this run (disclosure threshold off)."
+    return (f"{small_count_mark(threshold)}: fewer than {threshold} organizations (1 to "
+            f"{threshold - 1}), withheld so no organization can be singled out; "
+            f"{COMPLEMENT_MARK}: withheld so that a hidden count cannot be worked out from the "
+            "totals. Zero counts are shown.")
+
+
+def suppression_mask(table: pd.DataFrame, *, threshold: int = 3,
+                     totals: Totals = "both") -> pd.DataFrame:
+    """Which cells of a count table must be hidden (primary or complementary).
+
+    Parameters
+    ----------
+    table : DataFrame
+        Non-negative integer counts (interior cells only, no totals).
+    threshold : int, default 3
+        Counts from 1 to ``threshold - 1`` are hidden.
+    totals : {"both", "rows", "columns", "none"}, default "both"
+        Which totals a reader knows: ``"rows"`` when each row's counts add up to a public
+        total (e.g. the respondents to a question), ``"columns"`` for each column,
+        ``"both"`` for a cross-tab with margins, ``"none"`` when no sum is meaningful.
+
+    Returns
+    -------
+    DataFrame of bool
+        Same shape, index and columns as ``table``; True where the cell is hidden.
+
+    Examples
+    --------
+    >>> counts = pd.DataFrame({"a": [1, 5], "b": [6, 7]})
+    >>> suppression_mask(counts, totals="both").to_numpy().tolist()
+    [[True, True], [True, True]]
+    """
+    primary, hidden = _hidden_cells(_as_counts(table), threshold=threshold, totals=totals)
+    rows, columns = table.shape
+    return pd.DataFrame(hidden[:rows, :columns], index=table.index, columns=table.columns)
+
+
+def suppress_counts(table: pd.DataFrame, *, threshold: int = 3, totals: Totals = "both",
+                    show_totals: bool = True) -> pd.DataFrame:
+    """A count table ready to publish: small counts and their complements hidden.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Non-negative integer counts (interior cells only).
+    threshold : int, default 3
+        Counts from 1 to ``threshold - 1`` are shown as ``"<threshold"``.
+    totals : {"both", "rows", "columns", "none"}, default "both"
+        Which totals are public (see :func:`suppression_mask`).
+    show_totals : bool, default True
+        Append those totals as a ``Total`` row and/or column (hidden ones marked too).
+
+    Returns
+    -------
+    DataFrame of object
+        Shown counts as int, hidden ones as ``"<3"`` (primary) or ``"c"`` (complementary).
+
+    Examples
+    --------
+    >>> counts = pd.DataFrame({"yes": [1, 10, 12], "no": [9, 8, 7]}, index=["x", "y", "z"])
+    >>> suppress_counts(counts, totals="rows", show_totals=False)["yes"].tolist()
+    ['<3', 10, 12]
+    """
+    values = _as_counts(table)
+    primary, hidden = _hidden_cells(values, threshold=threshold, totals=totals)
+    augmented = _augment(values)
+    rows, columns = values.shape
+    shown = np.empty(augmented.shape, dtype=object)
+    for (i, j), value in np.ndenumerate(augmented):
+        shown[i, j] = _mark(int(value), primary[i, j], hidden[i, j], threshold)
+    keep_rows = rows + int(show_totals and totals in ("both", "columns"))
+    keep_columns = columns + int(show_totals and totals in ("both", "rows"))
+    index = [*table.index, TOTAL_LABEL][:keep_rows]
+    labels = [*table.columns, TOTAL_LABEL][:keep_columns]
+    return pd.DataFrame(shown[:keep_rows, :keep_columns], index=index, columns=labels)
+
+
+def suppress_table(frame: pd.DataFrame, *, counts: list[str], threshold: int = 3,
+                   totals: Totals = "rows", dependents: dict[str, list[str]] | None = None,
+                   total_column: str | None = None) -> pd.DataFrame:
+    """Suppress the count columns of a summary table and every value computed from them.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        A summary with one row per item (e.g. from :mod:`ipo_research.describe`).
+    counts : list of str
+        Columns holding the counts; together they form the count table to protect.
+    threshold : int, default 3
+        Counts from 1 to ``threshold - 1`` are hidden.
+    totals : {"both", "rows", "columns", "none"}, default "rows"
+        Which sums of the count columns are public (see :func:`suppression_mask`).
+    dependents : dict of str to list of str, optional
+        For a count column, the columns computed from it (its share, interval; a mean computed
+        from every count goes under each of them). Hidden when any of their counts is hidden.
+    total_column : str, optional
+        A column holding each row's total (e.g. ``n``); marked when that total is hidden.
+
+    Returns
+    -------
+    DataFrame
+        A copy, with hidden cells replaced by ``"<3"`` or ``"c"`` (affected columns become
+        object dtype).
+
+    Examples
+    --------
+    >>> summary = pd.DataFrame({"chosen": [1, 30], "not_chosen": [40, 11],
+    ...                         "share": [1 / 41, 30 / 41]})
+    >>> suppress_table(summary, counts=["chosen", "not_chosen"],
+    ...                dependents={"chosen": ["share"]})["share"].tolist()
+    ['c', 0.7317073170731707]
+    """
+    missing = [c for c in [*counts, *(dependents or {}), total_column] if c and c not in frame]
+    if missing:
+        raise DataError(f"suppress_table: no column(s) {', '.join(missing)} in the table; "
+                        f"its columns are {', '.join(map(str, frame.columns))}.")
+    count_table = frame[counts]
+    values = _as_counts(count_table)
+    primary, hidden = _hidden_cells(values, threshold=threshold, totals=totals)
+    published = frame.copy()
+    rows, columns = values.shape
+    for j, column in enumerate(counts):
+        published[column] = [
+            _mark(int(values[i, j]), primary[i, j], hidden[i, j], threshold) for i in range(rows)
+        ]
+    for column, derived in (dependents or {}).items():
+        row_hidden = hidden[:rows, counts.index(column)]
+        for target in derived:
+            published[target] = published[target].astype(object)
+            published.loc[row_hidden, target] = COMPLEMENT_MARK
+    if total_column is not None and totals in ("both", "rows"):
+        row_totals = values.sum(axis=1)
+        published[total_column] = [
+            _mark(int(row_totals[i]), primary[i, columns], hidden[i, columns], threshold)
+            for i in range(rows)
+        ]
+    return published
+
+
+def _mark(value: int, primary: bool, hidden: bool, threshold: int):
+    if primary:
+        return small_count_mark(threshold)
+    return COMPLEMENT_MARK if hidden else value
+
+
+def _as_counts(table: pd.DataFrame) -> np.ndarray:
+    numbers = table.apply(pd.to_numeric, errors="coerce")
+    bad = numbers.isna() | (numbers < 0) | (numbers.fillna(0) % 1 != 0)
+    if bad.to_numpy().any():
+        row, column = next(zip(*np.nonzero(bad.to_numpy())))
+        raise DataError(
+            f"count table, row {table.index[row]!r}, column {table.columns[column]!r}: "
+            f"{table.iat[row, column]!r} is not a non-negative whole count. Pass counts, "
+            "with missing cells filled with 0."
+        )
+    return numbers.to_numpy(dtype="int64")
+
+
+def _augment(values: np.ndarray) -> np.ndarray:
+    # Interior cells plus a total column, a total row and the grand total.
+    rows, columns = values.shape
+    augmented = np.zeros((rows + 1, columns + 1), dtype="int64")
+    augmented[:rows, :columns] = values
+    augmented[:rows, columns] = values.sum(axis=1)
+    augmented[rows, :columns] = values.sum(axis=0)
+    augmented[rows, columns] = values.sum()
+    return augmented
+
+
+def _lines(rows: int, columns: int, totals: str) -> list[list[tuple[int, int]]]:
+    # Each line is a set of cells whose interior part adds up to its last (total) cell.
+    if totals not in _TOTALS:
+        raise DataError(f"totals must be one of {', '.join(_TOTALS)}, got {totals!r}.")
+    lines = []
+    if totals in ("both", "rows"):
+        lines += [[(i, j) for j in range(columns + 1)] for i in range(rows)]
+    if totals in ("both", "columns"):
+        lines += [[(i, j) for i in range(rows + 1)] for j in range(columns)]
+    if totals == "both":
+        lines.append([(rows, j) for j in range(columns + 1)])
+        lines.append([(i, columns) for i in range(rows + 1)])
+    return lines
+
+
+def _published_cells(rows: int, columns: int, totals: str) -> np.ndarray:
+    published = np.zeros((rows + 1, columns + 1), dtype=bool)
+    published[:rows, :columns] = True
+    published[:rows, columns] = totals in ("both", "rows")
+    published[rows, :columns] = totals in ("both", "columns")
+    published[rows, columns] = totals == "both"
+    return published
+
+
+def _hidden_cells(values: np.ndarray, *, threshold: int,
+                  totals: str) -> tuple[np.ndarray, np.ndarray]:
+    augmented = _augment(values)
+    rows, columns = values.shape
+    lines = _lines(rows, columns, totals)
+    published = _published_cells(rows, columns, totals)
+    primary = published & (augmented > 0) & (augmented < threshold)
+    hidden = primary.copy()
+    changed = True
+    while changed:
+        changed = False
+        for line in lines:
+            if sum(hidden[cell] for cell in line) == 1:
+                cell = _complement(line, augmented, hidden)
+                changed = changed or not hidden[cell]
+                hidden[cell] = True
+    return primary, hidden
+
+
+def _complement(line: list[tuple[int, int]], augmented: np.ndarray,
+                hidden: np.ndarray) -> tuple[int, int]:
+    # The smallest non-zero interior cell still shown; the line's total when none is left
+    # (only possible when the total is itself small, so it is hidden anyway).
+    interior, total = line[:-1], line[-1]
+    candidates = [cell for cell in interior if not hidden[cell] and augmented[cell] > 0]
+    if not candidates:
+        return total
+    return min(candidates, key=lambda cell: (augmented[cell], cell))

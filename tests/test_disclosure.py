@@ -1,0 +1,159 @@
+"""Small-count suppression: primary cells, complementary cells, and what a reader can recover."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.optimize import linprog
+
+from ipo_research.disclosure import (
+    suppress_counts,
+    suppress_table,
+    suppression_mask,
+)
+from ipo_research.exceptions import DataError
+
+
+def _recoverable_range(counts: pd.DataFrame, mask: pd.DataFrame, threshold: int, totals: str):
+    """For each hidden cell, the smallest and largest value consistent with what is published.
+
+    The reader knows every shown cell, the public totals, that a "<3" cell is 1..threshold-1
+    and that any hidden cell is a non-negative count. Linear programming over the hidden cells
+    gives the exact bounds (the constraint matrix of a table with margins is totally
+    unimodular, so the bounds are whole numbers reached by integer tables).
+    """
+    values = counts.to_numpy()
+    hidden = [tuple(cell) for cell in np.argwhere(mask.to_numpy())]
+    position = {cell: k for k, cell in enumerate(hidden)}
+    equalities, targets = [], []
+    lines = []
+    if totals in ("both", "rows"):
+        lines += [[(i, j) for j in range(values.shape[1])] for i in range(values.shape[0])]
+    if totals in ("both", "columns"):
+        lines += [[(i, j) for i in range(values.shape[0])] for j in range(values.shape[1])]
+    for line in lines:
+        row = np.zeros(len(hidden))
+        known = 0
+        for cell in line:
+            if cell in position:
+                row[position[cell]] = 1
+            else:
+                known += values[cell]
+        if row.any():
+            equalities.append(row)
+            targets.append(sum(values[cell] for cell in line) - known)
+    bounds = [(1, threshold - 1) if 0 < values[cell] < threshold else (0, None) for cell in hidden]
+    ranges = {}
+    for cell, k in position.items():
+        objective = np.zeros(len(hidden))
+        objective[k] = 1
+        low = linprog(objective, A_eq=equalities, b_eq=targets, bounds=bounds).fun
+        high = -linprog(-objective, A_eq=equalities, b_eq=targets, bounds=bounds).fun
+        ranges[cell] = (round(low), round(high))
+    return ranges
+
+
+def test_counts_of_one_and_two_are_shown_as_below_three():
+    counts = pd.DataFrame({"count": [1, 2, 3, 40]})
+    shown = suppress_counts(counts, totals="none", show_totals=False)
+    assert shown["count"].tolist() == ["<3", "<3", 3, 40]
+
+
+def test_zero_is_not_suppressed():
+    counts = pd.DataFrame({"count": [0, 10, 12]})
+    shown = suppress_counts(counts, totals="columns", show_totals=False)
+    assert shown["count"].tolist() == [0, 10, 12]
+
+
+def test_a_single_small_cell_in_a_column_gets_the_next_smallest_as_complement():
+    counts = pd.DataFrame({"count": [2, 0, 30, 20, 9]})
+    shown = suppress_counts(counts, totals="columns")
+    assert shown["count"].tolist() == ["<3", 0, 30, 20, "c", 61]
+
+
+def test_complement_in_a_cross_tab_hides_the_smallest_cell_of_the_row_and_of_the_column():
+    counts = pd.DataFrame({"a": [1, 5, 9], "b": [6, 7, 8], "c": [4, 10, 11]}, index=list("xyz"))
+    mask = suppression_mask(counts, totals="both")
+    # x,a is 1; its row's smallest other cell is x,c (4); its column's is y,a (5); then
+    # column c and row y each hold one hidden cell, so y,c (10) closes both.
+    assert mask.to_numpy().tolist() == [[True, False, True], [True, False, True],
+                                        [False, False, False]]
+
+
+def test_no_line_of_a_suppressed_cross_tab_holds_exactly_one_hidden_cell():
+    counts = pd.DataFrame({"a": [1, 5, 9, 2], "b": [6, 0, 8, 3], "c": [4, 10, 1, 7]})
+    mask = suppression_mask(counts, totals="both")
+    assert (mask.sum(axis=1) != 1).all()
+    assert (mask.sum(axis=0) != 1).all()
+
+
+@pytest.mark.parametrize("table", [
+    {"a": [1, 5, 9], "b": [6, 7, 8], "c": [4, 10, 11]},
+    {"a": [1, 5, 9, 2], "b": [6, 0, 8, 3], "c": [4, 10, 1, 7]},
+    {"a": [2, 0, 12], "b": [0, 1, 15], "c": [20, 18, 1]},
+])
+def test_no_suppressed_cell_can_be_worked_out_from_the_margins(table):
+    counts = pd.DataFrame(table)
+    mask = suppression_mask(counts, totals="both")
+    ranges = _recoverable_range(counts, mask, threshold=3, totals="both")
+    assert ranges, "the table should have suppressed cells"
+    for cell, (low, high) in ranges.items():
+        assert low < high, f"cell {cell} is pinned to {low} by the margins"
+
+
+def test_without_complementary_suppression_the_cell_would_be_recoverable():
+    # The check above can fail: hiding only the primary cell leaves it pinned.
+    counts = pd.DataFrame({"a": [1, 5], "b": [6, 7]})
+    only_primary = pd.DataFrame([[True, False], [False, False]])
+    assert _recoverable_range(counts, only_primary, 3, "both")[(0, 0)] == (1, 1)
+
+
+def test_row_totals_are_shown_and_a_small_total_is_itself_suppressed():
+    counts = pd.DataFrame({"yes": [1, 10], "no": [1, 12]}, index=["small", "large"])
+    shown = suppress_counts(counts, totals="rows")
+    assert shown.loc["small"].tolist() == ["<3", "<3", "<3"]
+    assert shown.loc["large"].tolist() == [10, 12, 22]
+
+
+def test_threshold_of_one_turns_suppression_off():
+    counts = pd.DataFrame({"a": [1, 2], "b": [2, 1]})
+    assert not suppression_mask(counts, threshold=1).to_numpy().any()
+
+
+def test_a_higher_threshold_hides_more_and_says_so_in_the_mark():
+    counts = pd.DataFrame({"count": [4, 30, 40]})
+    shown = suppress_counts(counts, threshold=5, totals="none", show_totals=False)
+    assert shown["count"].tolist() == ["<5", 30, 40]
+
+
+def test_shares_computed_from_a_hidden_count_are_hidden_too():
+    summary = pd.DataFrame({"chosen": [1, 30, 20], "not_chosen": [40, 11, 21],
+                            "share": [1 / 41, 30 / 41, 20 / 41]})
+    published = suppress_table(summary, counts=["chosen", "not_chosen"],
+                               dependents={"chosen": ["share"]})
+    assert published["chosen"].tolist() == ["<3", 30, 20]
+    assert published["not_chosen"].tolist() == ["c", 11, 21]
+    assert published["share"].tolist() == ["c", pytest.approx(30 / 41), pytest.approx(20 / 41)]
+
+
+def test_a_small_complement_hides_the_large_count_it_would_reveal():
+    # 40 of 41 chose it: the one who did not is a small count.
+    summary = pd.DataFrame({"chosen": [40], "not_chosen": [1], "share": [40 / 41]})
+    published = suppress_table(summary, counts=["chosen", "not_chosen"],
+                               dependents={"chosen": ["share"]})
+    assert published.iloc[0].tolist() == ["c", "<3", "c"]
+
+
+def test_total_column_is_marked_when_the_row_total_is_small():
+    summary = pd.DataFrame({"yes": [1, 5], "no": [1, 6], "n": [2, 11]})
+    published = suppress_table(summary, counts=["yes", "no"], total_column="n")
+    assert published["n"].tolist() == ["<3", 11]
+
+
+def test_a_negative_count_is_an_error_naming_the_cell():
+    with pytest.raises(DataError, match=r"row 'x', column 'a'.*-1"):
+        suppress_counts(pd.DataFrame({"a": [-1]}, index=["x"]))
+
+
+def test_an_unknown_column_is_an_error_naming_it():
+    with pytest.raises(DataError, match="share"):
+        suppress_table(pd.DataFrame({"n": [5]}), counts=["n"], dependents={"share": ["x"]})
