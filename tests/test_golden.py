@@ -1,0 +1,186 @@
+"""Golden tables: the comparison with tolerances, the spec, refreshing, and the default run."""
+
+import pandas as pd
+import pytest
+
+from ipo_research.exceptions import ConfigError
+from ipo_research.golden import (
+    GoldenTable,
+    Tolerance,
+    compare_goldens,
+    compare_table,
+    load_golden_spec,
+    main,
+    refresh_goldens,
+)
+from ipo_research.paths import PROJECT_ROOT
+
+GOLDEN_DIR = PROJECT_ROOT / "tests" / "golden"
+COEFFICIENTS = GoldenTable("coefficients.csv", keys=("model", "term"), tolerance=Tolerance(abs=1e-6, rel=1e-6))
+FIT = GoldenTable("model_fit.csv", keys=("model",), exact=("family", "n_obs"), tolerance=Tolerance(abs=1e-6, rel=1e-6))
+
+
+def _coefficients():
+    return pd.DataFrame({
+        "model": ["capacity_ols", "capacity_ols"],
+        "term": ["Intercept", "member_funding_share"],
+        "estimate": [-1.25, 0.012],
+        "std_error": [0.4, 0.003],
+    })
+
+
+def test_tolerance_accepts_a_move_within_abs_plus_rel_times_expected():
+    # 1e-6 + 1e-6 * 2.0 = 3e-6 allowed around 2.0
+    assert Tolerance(abs=1e-6, rel=1e-6).allows(2.0, 2.0000029)
+
+
+def test_tolerance_rejects_a_move_beyond_abs_plus_rel_times_expected():
+    assert not Tolerance(abs=1e-6, rel=1e-6).allows(2.0, 2.0000031)
+
+
+def test_tolerance_treats_two_missing_values_as_equal():
+    assert Tolerance().allows(float("nan"), float("nan"))
+
+
+def test_identical_tables_have_no_differences():
+    assert compare_table(_coefficients(), _coefficients(), COEFFICIENTS).empty
+
+
+def test_a_coefficient_moved_within_tolerance_passes():
+    moved = _coefficients()
+    moved.loc[1, "estimate"] = 0.012 + 5e-7
+    assert compare_table(moved, _coefficients(), COEFFICIENTS).empty
+
+
+def test_a_coefficient_moved_beyond_tolerance_is_one_difference_naming_model_term_and_column():
+    moved = _coefficients()
+    moved.loc[1, "estimate"] = 0.0121
+    differences = compare_table(moved, _coefficients(), COEFFICIENTS)
+    assert differences[["key", "column", "expected", "actual"]].values.tolist() == [
+        ["model=capacity_ols, term=member_funding_share", "estimate", "0.012", "0.0121"]]
+    assert differences.loc[0, "problem"].startswith("beyond tolerance (abs 1e-06 + rel 1e-06)")
+
+
+def test_row_order_does_not_matter():
+    assert compare_table(_coefficients().iloc[::-1], _coefficients(), COEFFICIENTS).empty
+
+
+def test_a_missing_and_an_unexpected_term_are_differences():
+    renamed = _coefficients().replace({"term": {"member_funding_share": "union_funding_share"}})
+    differences = compare_table(renamed, _coefficients(), COEFFICIENTS)
+    assert sorted(zip(differences["key"], differences["problem"])) == [
+        ("model=capacity_ols, term=member_funding_share", "missing row"),
+        ("model=capacity_ols, term=union_funding_share", "unexpected row"),
+    ]
+
+
+def test_a_dropped_column_is_a_difference():
+    differences = compare_table(_coefficients().drop(columns="std_error"), _coefficients(), COEFFICIENTS)
+    assert differences[["column", "problem"]].values.tolist() == [["std_error", "missing column"]]
+
+
+def test_counts_listed_as_exact_must_be_equal():
+    golden = pd.DataFrame({"model": ["m"], "family": ["ols"], "n_obs": [61], "r_squared": [0.42]})
+    differences = compare_table(golden.assign(n_obs=62), golden, FIT)
+    assert differences[["column", "expected", "actual", "problem"]].values.tolist() == [
+        ["n_obs", "61", "62", "differs (compared exactly)"]]
+
+
+def test_counts_written_as_61_or_61_point_0_are_the_same_count():
+    golden = pd.DataFrame({"model": ["m"], "family": ["ols"], "n_obs": ["61"], "r_squared": [0.42]})
+    assert compare_table(golden.assign(n_obs="61.0"), golden, FIT).empty
+
+
+def test_a_changed_label_is_a_difference():
+    golden = pd.DataFrame({"model": ["m"], "family": ["ols"], "n_obs": [61], "r_squared": [0.42]})
+    differences = compare_table(golden.assign(family="logit"), golden, FIT)
+    assert differences[["column", "problem"]].values.tolist() == [["family", "differs"]]
+
+
+def test_a_number_turned_into_text_is_a_difference():
+    moved = _coefficients().astype({"estimate": object})
+    moved.loc[0, "estimate"] = "n/a"
+    differences = compare_table(moved, _coefficients(), COEFFICIENTS)
+    assert differences[["column", "problem"]].values.tolist() == [["estimate", "not a number"]]
+
+
+def test_duplicate_keys_are_reported_once_per_key():
+    doubled = pd.concat([_coefficients(), _coefficients().iloc[:1]])
+    differences = compare_table(doubled, _coefficients(), COEFFICIENTS)
+    assert differences[["key", "problem"]].values.tolist() == [
+        ["model=capacity_ols, term=Intercept", "duplicate key in the actual table"]]
+
+
+def _golden_folder(folder, yaml_text, **tables):
+    folder.mkdir(exist_ok=True)
+    (folder / "golden.yaml").write_text(yaml_text, encoding="utf-8")
+    for name, table in tables.items():
+        table.to_csv(folder / f"{name}.csv", index=False)
+    return folder
+
+
+_SPEC = "tables:\n  coefficients.csv:\n    keys: [model, term]\n    tolerance: {abs: 1.0e-6, rel: 1.0e-6}\n"
+
+
+def test_spec_reads_keys_exact_columns_and_tolerance(tmp_path):
+    _golden_folder(tmp_path, _SPEC + "  model_fit.csv:\n    keys: [model]\n    exact: [n_obs]\n")
+    assert load_golden_spec(tmp_path) == [
+        GoldenTable("coefficients.csv", keys=("model", "term"), tolerance=Tolerance(abs=1e-6, rel=1e-6)),
+        GoldenTable("model_fit.csv", keys=("model",), exact=("n_obs",)),
+    ]
+
+
+def test_spec_without_keys_is_refused_with_the_table_named(tmp_path):
+    _golden_folder(tmp_path, "tables:\n  shares.csv:\n    tolerance: {abs: 0.001}\n")
+    with pytest.raises(ConfigError, match="table 'shares.csv' needs 'keys:'"):
+        load_golden_spec(tmp_path)
+
+
+def test_spec_with_a_misspelt_tolerance_is_refused(tmp_path):
+    _golden_folder(tmp_path, "tables:\n  shares.csv:\n    keys: [x]\n    tolerance: {absolute: 0.001}\n")
+    with pytest.raises(ConfigError, match=r"tolerance takes 'abs' and 'rel', not \['absolute'\]"):
+        load_golden_spec(tmp_path)
+
+
+def test_compare_goldens_reads_both_folders_and_reports_a_moved_coefficient(tmp_path):
+    golden = _golden_folder(tmp_path / "golden", _SPEC, coefficients=_coefficients())
+    run = _golden_folder(tmp_path / "run", "", coefficients=_coefficients().assign(estimate=[-1.25, 0.02]))
+    differences = compare_goldens(run, golden)
+    assert differences[["table", "column", "actual"]].values.tolist() == [["coefficients.csv", "estimate", "0.02"]]
+
+
+def test_compare_goldens_reports_a_table_the_run_did_not_write(tmp_path):
+    golden = _golden_folder(tmp_path / "golden", _SPEC, coefficients=_coefficients())
+    (tmp_path / "run").mkdir()
+    differences = compare_goldens(tmp_path / "run", golden)
+    assert differences["problem"].str.startswith("file not found").tolist() == [True]
+
+
+def test_refresh_copies_the_run_tables_byte_for_byte(tmp_path):
+    golden = _golden_folder(tmp_path / "golden", _SPEC, coefficients=_coefficients())
+    run = _golden_folder(tmp_path / "run", "", coefficients=_coefficients().assign(estimate=[-1.5, 0.02]))
+    written = refresh_goldens(run, golden)
+    assert written == [golden / "coefficients.csv"]
+    assert (golden / "coefficients.csv").read_bytes() == (run / "coefficients.csv").read_bytes()
+
+
+def test_refresh_writes_nothing_when_the_run_lacks_a_table(tmp_path):
+    golden = _golden_folder(tmp_path / "golden", _SPEC, coefficients=_coefficients())
+    before = (golden / "coefficients.csv").read_bytes()
+    (tmp_path / "run").mkdir()
+    with pytest.raises(ConfigError, match="coefficients.csv: not found"):
+        refresh_goldens(tmp_path / "run", golden)
+    assert (golden / "coefficients.csv").read_bytes() == before
+
+
+def test_command_line_exits_1_and_prints_the_differences(tmp_path, capsys):
+    golden = _golden_folder(tmp_path / "golden", _SPEC, coefficients=_coefficients())
+    run = _golden_folder(tmp_path / "run", "", coefficients=_coefficients().assign(estimate=[-1.25, 0.5]))
+    assert main([str(run), str(golden)]) == 1
+    assert "member_funding_share" in capsys.readouterr().out
+
+
+def test_command_line_exits_0_when_the_run_agrees(tmp_path):
+    golden = _golden_folder(tmp_path / "golden", _SPEC, coefficients=_coefficients())
+    run = _golden_folder(tmp_path / "run", "", coefficients=_coefficients())
+    assert main([str(run), str(golden)]) == 0
