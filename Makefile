@@ -15,7 +15,7 @@ export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help setup report test lab notebooks clean-reports
+.PHONY: help setup report test goldens lab notebooks clean-reports
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -33,9 +33,15 @@ report: setup ## Run every notebook on the shipped synthetic export into reports
 	$(BIN)/ipo-research run --out $(OUT) --jobs $(JOBS)
 
 test: setup ## Run the whole test suite: unit tests, then nbval on the committed notebooks
-	$(BIN)/python -m pytest -n $(JOBS) tests
+	@start=$$(date +%s); status=0; \
+	$(BIN)/python -m pytest -n $(JOBS) tests && \
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope --nbval --nbval-current-env \
-		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider notebooks
+		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider notebooks || status=$$?; \
+	echo "make test: $$(( $$(date +%s) - start )) s"; exit $$status
+
+goldens: setup ## Refresh tests/golden/ from a forced default run; review with git diff tests/golden
+	$(BIN)/ipo-research run --out $(OUT) --jobs $(JOBS) --force
+	$(BIN)/python -m ipo_research.golden --refresh $(OUT)/tables tests/golden
 
 lab: setup ## Open JupyterLab in the venv
 	$(BIN)/jupyter lab notebooks
