@@ -1,0 +1,311 @@
+"""Model specs: what to fit, read from a models YAML file and checked before anything runs.
+
+The schema is DESIGN.md's (``id, title, family, formula, cov_type, missing, bootstrap``) with
+two optional fields: ``question`` (the one-line question a model answers, for the reader) and
+``imputations`` (how many imputed data sets ``missing: mice`` draws, default 20). Every mistake
+raises :class:`~ipo_research.exceptions.ModelSpecError` naming the file, the spec and the fix.
+
+Covariance types allowed per family: ``ols`` takes ``nonrobust`` and ``HC0`` to ``HC3``
+(default ``HC3``); the maximum-likelihood families (``logit``, ``probit``, ``poisson``,
+``negbin``, ``ordinal_logit``) take ``nonrobust`` (default) and the sandwich ``HC0``, because
+statsmodels computes HC1 to HC3 for them exactly like HC0.
+
+Examples
+--------
+>>> specs = model_specs_from_dict({"models": [
+...     {"id": "m", "title": "M", "family": "ols", "formula": "y ~ x"}]})
+>>> specs[0].cov_type, specs[0].missing, specs[0].bootstrap
+('HC3', 'complete_case', 0)
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+from ipo_research.exceptions import ModelSpecError
+from ipo_research.paths import MODELS_PATH, project_path, relative_to_root
+
+__all__ = [
+    "FAMILIES",
+    "COV_TYPES",
+    "MISSING_STRATEGIES",
+    "ModelSpec",
+    "load_model_specs",
+    "model_specs_from_dict",
+    "formula_columns",
+    "formula_outcome",
+]
+
+FAMILIES = ("ols", "logit", "probit", "ordinal_logit", "poisson", "negbin")
+COV_TYPES = {
+    "ols": ("nonrobust", "HC0", "HC1", "HC2", "HC3"),
+    **{family: ("nonrobust", "HC0") for family in FAMILIES if family != "ols"},
+}
+DEFAULT_COV_TYPE = {"ols": "HC3", **{family: "nonrobust" for family in FAMILIES if family != "ols"}}
+MISSING_STRATEGIES = ("complete_case", "mice")
+_REQUIRED = ("id", "title", "family", "formula")
+_FIELDS = {*_REQUIRED, "cov_type", "missing", "bootstrap", "question", "imputations"}
+# Names a formula may call or use that are not columns: patsy's helpers and numpy.
+_FORMULA_NAMES = {"np", "numpy", "C", "I", "Q", "Treatment", "Sum", "Diff", "Helmert", "Poly",
+                  "center", "standardize", "scale", "bs", "cr", "cc", "te", "log", "exp", "abs"}
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One model to fit.
+
+    Attributes
+    ----------
+    id : str
+        Unique id; the ``model`` column of every output table.
+    title : str
+        Short title for tables and pages.
+    family : str
+        One of :data:`FAMILIES`.
+    formula : str
+        statsmodels (patsy) formula over cleaned column names.
+    cov_type : str
+        Covariance type (see the module notes for what each family allows).
+    missing : str
+        ``complete_case`` or ``mice``.
+    bootstrap : int
+        Pairs-bootstrap replicates for percentile intervals; 0 turns it off.
+    question : str
+        The question the model answers, in one line (may be empty).
+    imputations : int
+        Imputed data sets drawn when ``missing`` is ``mice``.
+    """
+
+    id: str
+    title: str
+    family: str
+    formula: str
+    cov_type: str
+    missing: str = "complete_case"
+    bootstrap: int = 0
+    question: str = ""
+    imputations: int = 20
+
+    @property
+    def outcome(self) -> str:
+        """The column on the left of the formula."""
+        return formula_outcome(self.formula)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Every column the formula uses, outcome first."""
+        return formula_columns(self.formula)
+
+
+def load_model_specs(path: str | Path = MODELS_PATH, *,
+                     columns: Iterable[str] | None = None) -> list[ModelSpec]:
+    """Read and validate a models YAML file.
+
+    Parameters
+    ----------
+    path : str or Path, default ``notebooks/models.yaml``
+        Relative paths resolve against the project root.
+    columns : iterable of str, optional
+        Names a formula may use (data columns, codebook ids, index ids). When given, a formula
+        naming anything else is an error that lists the closest known names.
+
+    Returns
+    -------
+    list of ModelSpec
+        In file order.
+
+    Raises
+    ------
+    ModelSpecError
+        For a missing or unreadable file and for every rule a spec breaks.
+
+    Examples
+    --------
+    >>> [spec.id for spec in load_model_specs()][:1]  # doctest: +SKIP
+    ['capacity_ols']
+    """
+    resolved = project_path(path)
+    shown = relative_to_root(resolved)
+    if not resolved.is_file():
+        raise ModelSpecError(f"{shown}: models file not found. Pass --models with a models YAML "
+                             "file (the schema is in DESIGN.md).")
+    try:
+        raw = yaml.safe_load(resolved.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise ModelSpecError(f"{shown}: not a readable YAML file ({first_line}). Fix the syntax.") from None
+    return model_specs_from_dict(raw, source=shown, columns=columns)
+
+
+def model_specs_from_dict(raw: Any, *, source: str = "models",
+                          columns: Iterable[str] | None = None) -> list[ModelSpec]:
+    """Build and validate model specs from parsed YAML (``{"models": [...]}``).
+
+    Parameters
+    ----------
+    raw : dict
+        The parsed document.
+    source : str, default "models"
+        Name of the file, for messages.
+    columns : iterable of str, optional
+        Known column names; see :func:`load_model_specs`.
+
+    Returns
+    -------
+    list of ModelSpec
+
+    Raises
+    ------
+    ModelSpecError
+        Listing every problem, each naming the spec id.
+    """
+    if not isinstance(raw, dict) or not isinstance(raw.get("models"), list) or not raw["models"]:
+        raise ModelSpecError(f"{source}: a models file is a mapping with a non-empty `models:` list "
+                             "(see DESIGN.md, Model specs).")
+    known = None if columns is None else set(columns)
+    problems: list[str] = []
+    specs: list[ModelSpec] = []
+    seen: set[str] = set()
+    for position, item in enumerate(raw["models"], start=1):
+        spec = _parse_spec(item, position, known, problems)
+        if spec is None:
+            continue
+        if spec.id in seen:
+            problems.append(f"model '{spec.id}': duplicate id (ids must be unique)")
+        seen.add(spec.id)
+        specs.append(spec)
+    if problems:
+        listed = "\n".join(f"  - {problem}" for problem in problems)
+        raise ModelSpecError(f"{source}: {len(problems)} problem(s) in the model specs:\n{listed}")
+    return specs
+
+
+def _parse_spec(item: Any, position: int, known: set[str] | None,
+                problems: list[str]) -> ModelSpec | None:
+    if not isinstance(item, dict):
+        problems.append(f"model #{position}: each model is a mapping with {', '.join(_REQUIRED)}")
+        return None
+    where = f"model '{item.get('id', f'#{position}')}'"
+    before = len(problems)
+    absent = [name for name in _REQUIRED if not item.get(name)]
+    if absent:
+        problems.append(f"{where}: missing required field(s) {', '.join(absent)}")
+    unknown = sorted(set(item) - _FIELDS)
+    if unknown:
+        problems.append(f"{where}: unknown field(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_FIELDS))}")
+    family = item.get("family")
+    if family is not None and family not in FAMILIES:
+        problems.append(f"{where}: unknown family {family!r}; use one of {', '.join(FAMILIES)}")
+    cov_type = item.get("cov_type", DEFAULT_COV_TYPE.get(family, "nonrobust"))
+    if family in FAMILIES and cov_type not in COV_TYPES[family]:
+        problems.append(f"{where}: cov_type {cov_type!r} is not available for family {family}; "
+                        f"use one of {', '.join(COV_TYPES[family])}")
+    missing = item.get("missing", "complete_case")
+    if missing not in MISSING_STRATEGIES:
+        problems.append(f"{where}: unknown missing strategy {missing!r}; use one of {', '.join(MISSING_STRATEGIES)}")
+    for name, low in (("bootstrap", 0), ("imputations", 2)):
+        value = item.get(name, low)
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            problems.append(f"{where}: {name} must be a whole number of at least {low}, got {value!r}")
+    if item.get("formula"):
+        _check_formula(str(item["formula"]), where, known, problems)
+    if len(problems) > before:
+        return None
+    return ModelSpec(
+        id=str(item["id"]), title=str(item["title"]), family=family, formula=str(item["formula"]),
+        cov_type=cov_type, missing=missing, bootstrap=item.get("bootstrap", 0),
+        question=str(item.get("question", "")), imputations=item.get("imputations", 20),
+    )
+
+
+def _check_formula(formula: str, where: str, known: set[str] | None, problems: list[str]) -> None:
+    try:
+        used = formula_columns(formula)
+    except ModelSpecError as error:
+        problems.append(f"{where}: {error}")
+        return
+    if known is None:
+        return
+    for column in used:
+        if column not in known:
+            similar = difflib.get_close_matches(column, sorted(known), n=3, cutoff=0.6)
+            hint = f"; did you mean {', '.join(similar)}?" if similar else "; check the column names of the cleaned data"
+            problems.append(f"{where}: the formula uses unknown column '{column}'{hint}")
+
+
+def formula_outcome(formula: str) -> str:
+    """The column on the left of ``~`` in a formula.
+
+    Parameters
+    ----------
+    formula : str
+
+    Returns
+    -------
+    str
+    """
+    return formula_columns(formula)[0]
+
+
+def formula_columns(formula: str) -> tuple[str, ...]:
+    """Every data column a formula uses, outcome first, in order of appearance.
+
+    Parameters
+    ----------
+    formula : str
+        A statsmodels formula, e.g. ``"y ~ np.log1p(x) + C(g, Treatment('a'))"``.
+
+    Returns
+    -------
+    tuple of str
+
+    Raises
+    ------
+    ModelSpecError
+        When the formula has no ``~`` or cannot be parsed.
+
+    Examples
+    --------
+    >>> formula_columns("y ~ np.log1p(x) + I(2016 - year) + C(g, Treatment('a'))")
+    ('y', 'x', 'year', 'g')
+    """
+    from patsy import ModelDesc, PatsyError
+
+    if formula.count("~") != 1:
+        raise ModelSpecError(f"formula {formula!r} needs exactly one '~' (outcome ~ predictors)")
+    try:
+        description = ModelDesc.from_formula(formula)
+    except PatsyError as error:
+        raise ModelSpecError(f"formula {formula!r} cannot be parsed ({error.message})") from None
+    if not description.lhs_termlist:
+        raise ModelSpecError(f"formula {formula!r} has no outcome on the left of '~'")
+    columns: list[str] = []
+    for term in (*description.lhs_termlist, *description.rhs_termlist):
+        for factor in term.factors:
+            for name in _names_in(factor.code, formula):
+                if name not in columns:
+                    columns.append(name)
+    return tuple(columns)
+
+
+def _names_in(code: str, formula: str) -> list[str]:
+    try:
+        tree = ast.parse(code, mode="eval")
+    except SyntaxError:
+        raise ModelSpecError(f"formula {formula!r}: cannot read the term {code!r}") from None
+    called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    attribute_owners = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Q":
+            names += [arg.value for arg in node.args if isinstance(arg, ast.Constant)]
+        elif (isinstance(node, ast.Name) and id(node) not in called
+              and id(node) not in attribute_owners and node.id not in _FORMULA_NAMES):
+            names.append(node.id)
+    return sorted(set(names), key=names.index)
