@@ -1,0 +1,416 @@
+"""Reading survey exports and writing the clean stage's outputs: the files of the clean stage.
+
+:func:`read_export` opens any export read-only (CSV in UTF-8 with or without BOM, UTF-16 or
+Windows-1252; Excel ``.xlsx``; SPSS ``.sav``; Stata ``.dta``), detects its layout
+(:mod:`ipo_research.layouts`) and returns a :class:`RawExport`: one raw text column per
+question. :func:`write_clean_outputs` writes ``OUT/data``; :func:`load_responses` is how every
+analysis notebook gets its data.
+
+Row numbers
+-----------
+``source_rows`` are the rows as a spreadsheet shows them, header rows included: in a
+Qualtrics export the first response is row 4, in a plain CSV row 2. (They equal line numbers
+unless an answer spans several lines.) In SPSS and Stata files they are case numbers from 1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io as _stdio
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ipo_research import layouts
+from ipo_research.banner import SOURCE_RECORD_NAME, is_synthetic
+from ipo_research.cleaning import CleaningResult, apply_cleaned_dtypes, clean_responses, cleaned_dtypes
+from ipo_research.exceptions import ConfigError, DataError, ReadError
+from ipo_research.paths import project_path, relative_to_root
+
+__all__ = [
+    "RawExport",
+    "read_export",
+    "write_clean_outputs",
+    "load_responses",
+    "save_figure",
+    "file_sha256",
+    "OUTPUT_NAMES",
+]
+
+OUTPUT_NAMES = {
+    "responses": "responses.parquet",
+    "quarantine": "quarantine.csv",
+    "log": "cleaning_log.csv",
+    "source": SOURCE_RECORD_NAME,
+}
+_TEXT_SUFFIXES = {".csv", ".txt", ".tsv", ""}
+_EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
+_STAT_SUFFIXES = {".sav": "spss", ".zsav": "spss", ".dta": "stata"}
+_CONTROL_CHARACTERS = set(chr(code) for code in range(32)) - {"\t", "\n", "\r"}
+
+
+@dataclass(frozen=True)
+class RawExport:
+    """An export as read: raw text answers, one row per respondent.
+
+    Attributes
+    ----------
+    responses : pandas.DataFrame
+        Columns are question ids (PII included, cleaning drops them), values raw text, ""
+        when blank. A multi question is one column ``{id}``: the joined labels as exported,
+        or, for layouts with one column per option, the codes of the chosen options joined
+        by "; ".
+    source_rows : numpy.ndarray
+        Row number in the raw file of each response (see the module notes).
+    layout : str
+        The layout detected or forced (one of :data:`ipo_research.layouts.LAYOUTS`).
+    unmapped_columns : list of str
+        Headers that map to no question and are no known platform metadata.
+    metadata_columns : list of str
+        Recognised platform columns (dates, status, IP address, recipient...).
+    path : str
+        The file, relative to the project root, for messages.
+    metadata : pandas.DataFrame
+        The metadata columns' raw text (never written to an output).
+    encoding : str or None
+        The text encoding of a CSV export.
+    """
+
+    responses: pd.DataFrame
+    source_rows: np.ndarray
+    layout: str = "plain"
+    unmapped_columns: list = field(default_factory=list)
+    metadata_columns: list = field(default_factory=list)
+    path: str = "<memory>"
+    metadata: pd.DataFrame = field(default_factory=pd.DataFrame)
+    encoding: str | None = None
+
+    def __len__(self) -> int:
+        return len(self.responses)
+
+
+def read_export(path: str | Path, codebook, *, layout: str | None = None) -> RawExport:
+    """Read a survey export, detecting its layout, and map its columns to questions.
+
+    Parameters
+    ----------
+    path : str or Path
+        The export; relative paths are resolved against the project root. Opened read-only.
+    codebook : Codebook
+    layout : str, optional
+        Force a layout (one of :data:`ipo_research.layouts.LAYOUTS`) instead of detecting it.
+
+    Returns
+    -------
+    RawExport
+
+    Raises
+    ------
+    ConfigError
+        For an unknown ``layout`` name.
+    ReadError
+        When the file is missing, empty, binary, in an unreadable encoding, has headers but
+        no responses, duplicate headers, no column for the key, or no header the codebook
+        knows; the message names the file (and row, column, value) and the fix.
+
+    Examples
+    --------
+    >>> from ipo_research.codebook import load_codebook
+    >>> raw = read_export("data/synthetic/ipo_survey_2016_synthetic.csv", load_codebook())  # doctest: +SKIP
+    >>> raw.layout  # doctest: +SKIP
+    'qualtrics'
+    """
+    resolved = project_path(path)
+    shown = relative_to_root(resolved)
+    if layout is not None and layout not in layouts.LAYOUTS:
+        raise ConfigError(f"unknown layout {layout!r}; use one of {', '.join(layouts.LAYOUTS)} "
+                          "or leave it out to detect the layout.")
+    grid, encoding, suffix = _read_grid(resolved, shown)
+    head = [list(grid.iloc[row]) for row in range(min(3, len(grid)))]
+    layout = layout or layouts.detect_layout(head, suffix=suffix)
+    _check_layout_fits(layout, suffix, shown)
+    header_rows = layouts.header_row_count(layout)
+    if len(grid) < header_rows:
+        raise ReadError(f"{shown}: a {layout} export has {header_rows} header rows but the file has "
+                        f"{len(grid)}. Export the file again, or force the layout with --layout.")
+    if len(grid) == header_rows:
+        raise ReadError(f"{shown}: the file has header row(s) but no responses. Export it again "
+                        "with the responses included.")
+    headers = layouts.column_headers(head[:header_rows], layout)
+    mappings = layouts.map_columns(headers, codebook, where=shown)
+    _check_mapped(mappings, codebook, shown, layout)
+    body = grid.iloc[header_rows:].reset_index(drop=True)
+    first_row = layouts.first_data_row(layout)
+    return RawExport(
+        responses=layouts.assemble_responses(body, mappings),
+        source_rows=np.arange(first_row, first_row + len(body), dtype="int64"),
+        layout=layout,
+        unmapped_columns=[m.header for m in mappings if m.kind == "unmapped"],
+        metadata_columns=[m.header for m in mappings if m.kind == "metadata"],
+        path=shown,
+        metadata=layouts.metadata_frame(body, mappings),
+        encoding=encoding,
+    )
+
+
+def write_clean_outputs(result: CleaningResult, out_dir: str | Path, *,
+                        source_path: str | Path) -> dict[str, Path]:
+    """Write the clean stage's outputs to ``OUT/data``, each atomically.
+
+    Parameters
+    ----------
+    result : CleaningResult
+        From :func:`ipo_research.cleaning.clean_responses`.
+    out_dir : str or Path
+        The run's output folder (``reports`` by default); relative to the project root.
+    source_path : str or Path
+        The raw export that was cleaned (hashed and named in ``source.json``).
+
+    Returns
+    -------
+    dict of str to Path
+        ``responses``, ``quarantine``, ``log`` and ``source`` -> the file written.
+
+    Examples
+    --------
+    >>> written = write_clean_outputs(result, "reports", source_path=data_path)  # doctest: +SKIP
+    >>> written["responses"].name  # doctest: +SKIP
+    'responses.parquet'
+    """
+    folder = project_path(out_dir) / "data"
+    folder.mkdir(parents=True, exist_ok=True)
+    source = project_path(source_path)
+    record = {"source": relative_to_root(source), "sha256": file_sha256(source),
+              "synthetic": bool(is_synthetic(source))}
+    writers = {
+        "responses": lambda target: result.responses.to_parquet(target, index=False, engine="pyarrow"),
+        "quarantine": lambda target: _write_csv(result.quarantine, target),
+        "log": lambda target: _write_csv(result.log, target),
+        "source": lambda target: target.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n",
+                                                   encoding="utf-8"),
+    }
+    written = {}
+    for name, write in writers.items():
+        written[name] = _write_atomically(folder / OUTPUT_NAMES[name], write)
+    return written
+
+
+def load_responses(data_path: str | Path, codebook) -> pd.DataFrame:
+    """The cleaned responses, from ``responses.parquet`` or cleaned in memory from a raw export.
+
+    Parameters
+    ----------
+    data_path : str or Path
+        A ``responses.parquet`` written by the clean stage, or a raw export (read and
+        cleaned in memory; nothing is written).
+    codebook : Codebook
+
+    Returns
+    -------
+    pandas.DataFrame
+        Typed as :func:`ipo_research.cleaning.cleaned_dtypes` says (Categorical levels in
+        codebook order, nullable integers and booleans...).
+
+    Raises
+    ------
+    ReadError
+        When the file is missing or was cleaned with another codebook.
+
+    Examples
+    --------
+    >>> responses = load_responses("reports/data/responses.parquet", codebook)  # doctest: +SKIP
+    """
+    resolved = project_path(data_path)
+    shown = relative_to_root(resolved)
+    if resolved.suffix.lower() != ".parquet":
+        return clean_responses(read_export(resolved, codebook), codebook).responses
+    if not resolved.is_file():
+        raise ReadError(f"{shown}: cleaned responses not found. Run `ipo-research clean DATA --out DIR` "
+                        "first, or pass the raw export instead.")
+    try:
+        responses = pd.read_parquet(resolved, engine="pyarrow")
+    except (OSError, ValueError) as error:
+        raise ReadError(f"{shown}: not a readable parquet file ({error}). Clean the export again.") from None
+    absent = [name for name in cleaned_dtypes(codebook) if name not in responses]
+    if absent:
+        raise ReadError(f"{shown}: columns {', '.join(absent[:5])} of the codebook are missing; the file "
+                        "was cleaned with another codebook. Clean the export again with this one.")
+    return apply_cleaned_dtypes(responses, codebook)
+
+
+def save_figure(fig, out_dir: str | Path, name: str) -> list[Path]:
+    """Save a matplotlib figure as ``OUT/figures/{name}.png`` and ``.svg``, byte-identically.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    out_dir : str or Path
+        The run's output folder.
+    name : str
+        File name without suffix, named by content.
+
+    Returns
+    -------
+    list of Path
+        The PNG and the SVG written.
+    """
+    import matplotlib
+
+    folder = project_path(out_dir) / "figures"
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    with matplotlib.rc_context({"svg.hashsalt": "ipo-research", "svg.fonttype": "none"}):
+        for suffix, metadata in ((".png", {"Software": None}), (".svg", {"Date": None, "Creator": None})):
+            written.append(_write_atomically(
+                folder / f"{name}{suffix}",
+                lambda target, m=metadata, s=suffix: fig.savefig(target, format=s[1:], metadata=m,
+                                                                 bbox_inches="tight", dpi=100)))
+    return written
+
+
+def file_sha256(path: str | Path) -> str:
+    """The SHA-256 hex digest of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with open(project_path(path), "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# --- reading -------------------------------------------------------------------------------
+
+def _read_grid(resolved: Path, shown: str) -> tuple[pd.DataFrame, str | None, str]:
+    if not resolved.is_file():
+        raise ReadError(f"{shown}: file not found. Check the path (relative paths start at the "
+                        "project root).")
+    if resolved.stat().st_size == 0:
+        raise ReadError(f"{shown}: the file is empty. Export the survey again.")
+    suffix = resolved.suffix.lower()
+    if suffix in _STAT_SUFFIXES:
+        return _read_stat_grid(resolved, shown, _STAT_SUFFIXES[suffix]), None, suffix
+    if suffix in _EXCEL_SUFFIXES:
+        return _read_excel_grid(resolved, shown), None, suffix
+    text, encoding = _decode(resolved.read_bytes(), shown)
+    return _parse_csv(text, shown), encoding, ".csv"
+
+
+def _decode(data: bytes, shown: str) -> tuple[str, str]:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    if b"\x00" in data[:65536]:
+        raise ReadError(f"{shown}: this is a binary file, not a CSV export. Export the survey as CSV, "
+                        "XLSX, SAV or DTA.")
+    try:
+        text, encoding = data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError as error:
+        try:
+            text, encoding = data.decode("cp1252"), "windows-1252"
+        except UnicodeDecodeError:
+            line = data[: error.start].count(b"\n") + 1
+            raise ReadError(
+                f"{shown}: unreadable encoding: byte 0x{data[error.start]:02x} on line {line} is neither "
+                "UTF-8 nor Windows-1252. Save the file as UTF-8 CSV."
+            ) from None
+    sample = text[:65536]
+    if sample and sum(char in _CONTROL_CHARACTERS for char in sample) > max(3, len(sample) // 100):
+        raise ReadError(f"{shown}: the file is not text (it holds control characters). Export the survey "
+                        "as CSV, XLSX, SAV or DTA.")
+    return text, encoding
+
+
+def _parse_csv(text: str, shown: str) -> pd.DataFrame:
+    try:
+        grid = pd.read_csv(_stdio.StringIO(text), header=None, dtype=str, keep_default_na=False,
+                           na_filter=False, skip_blank_lines=False, engine="c")
+    except pd.errors.EmptyDataError:
+        raise ReadError(f"{shown}: the file holds no rows. Export the survey again.") from None
+    except pd.errors.ParserError as error:
+        raise ReadError(f"{shown}: not a readable CSV ({str(error).strip()}). Quote cells that contain "
+                        "commas, or export the survey again.") from None
+    return grid.fillna("")
+
+
+def _read_excel_grid(resolved: Path, shown: str) -> pd.DataFrame:
+    try:
+        grid = pd.read_excel(resolved, header=None, dtype=object, sheet_name=0, engine="openpyxl")
+    except Exception as error:  # openpyxl raises zip, XML and key errors for broken files
+        raise ReadError(f"{shown}: not a readable Excel file ({type(error).__name__}). Open and save it "
+                        "again in Excel, or export the survey as CSV.") from None
+    grid = grid.dropna(how="all")
+    return grid.apply(lambda column: column.astype(object).map(_cell_text)).set_axis(range(grid.shape[1]), axis=1)
+
+
+def _read_stat_grid(resolved: Path, shown: str, kind: str) -> pd.DataFrame:
+    import pyreadstat
+
+    reader = pyreadstat.read_sav if kind == "spss" else pyreadstat.read_dta
+    try:
+        data, meta = reader(str(resolved), apply_value_formats=True)
+    except Exception as error:  # pyreadstat raises its own ReadstatError for broken files
+        raise ReadError(f"{shown}: not a readable {kind.upper()} file ({error}). Save it again from "
+                        f"{'SPSS' if kind == 'spss' else 'Stata'}.") from None
+    labels = [label or "" for label in (meta.column_labels or [""] * len(meta.column_names))]
+    header = pd.DataFrame([list(meta.column_names), labels])
+    body = data.apply(lambda column: column.astype(object).map(_cell_text)).set_axis(range(data.shape[1]), axis=1)
+    return pd.concat([header, body], ignore_index=True)
+
+
+def _cell_text(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+        return ""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, (dt.datetime, pd.Timestamp)):
+        return value.strftime("%Y-%m-%d") if value.time() == dt.time() else value.isoformat(sep=" ")
+    return str(value)
+
+
+def _check_layout_fits(layout: str, suffix: str, shown: str) -> None:
+    stat_layout = _STAT_SUFFIXES.get(suffix)
+    if (stat_layout or layout in ("spss", "stata")) and layout != stat_layout:
+        raise ConfigError(f"{shown}: layout '{layout}' does not fit a '{suffix}' file. Leave --layout out "
+                          "to detect it.")
+
+
+def _check_mapped(mappings, codebook, shown: str, layout: str) -> None:
+    mapped = {m.question for m in mappings if m.question}
+    if not mapped:
+        first = ", ".join(f"'{m.header}'" for m in mappings[:3])
+        raise ReadError(
+            f"{shown}: unknown layout: no column header (e.g. {first}) matches a question id, source or "
+            f"text of the codebook (read as '{layout}'). Force the layout with --layout "
+            f"({', '.join(layouts.LAYOUTS)}), or add the headers to the questions' `source` lists."
+        )
+    if codebook.key not in mapped:
+        key = codebook.question(codebook.key)
+        names = ", ".join([key.id, *key.source])
+        raise ReadError(
+            f"{shown}: the key column is missing: no header matches question '{key.id}' ({names}). "
+            "Add the respondent id column to the export, or list its header under the key's `source`."
+        )
+
+
+# --- writing -------------------------------------------------------------------------------
+
+def _write_csv(frame: pd.DataFrame, target: Path) -> None:
+    frame.to_csv(target, index=False, lineterminator="\n", encoding="utf-8", float_format="%.10g")
+
+
+def _write_atomically(final: Path, write) -> Path:
+    # A temporary name in the same folder, then an atomic rename: an interrupted run leaves
+    # the previous file or the new one, never half of one.
+    temporary = final.with_name(f".{final.name}.tmp")
+    try:
+        write(temporary)
+        os.replace(temporary, final)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise DataError(f"{relative_to_root(final)}: could not write ({error.strerror}). Check the output "
+                        "folder exists and is writable, or pass another --out.") from None
+    return final
