@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="notebook parameter, repeatable")
     run.add_argument("--jobs", type=int, default=None, help="parallel runs (default: number of cores)")
     run.add_argument("--force", action="store_true", help="redo every run, even if nothing changed")
+    run.add_argument("--pipeline", help=argparse.SUPPRESS)  # another pipeline file, for tests
     run.set_defaults(handler=_cmd_run)
 
     validate = commands.add_parser("validate", help="check an export against the codebook")
@@ -65,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--codebook")
     status.add_argument("--models")
     status.add_argument("-p", "--parameter", action="append", default=[], metavar="NAME=VALUE")
+    status.add_argument("stages", nargs="*", metavar="STAGE", help="stages to check (default: all)")
+    status.add_argument("--pipeline", help=argparse.SUPPRESS)  # another pipeline file, for tests
     status.set_defaults(handler=_cmd_status)
     return parser
 
