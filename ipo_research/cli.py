@@ -17,6 +17,9 @@ from ipo_research.paths import CODEBOOK_PATH, MODELS_PATH, REPORTS_DIR, SYNTHETI
 
 __all__ = ["main", "build_parser"]
 
+# The export layouts of ipo_research.layouts.LAYOUTS, listed here so `--help` stays fast.
+_LAYOUTS = ("plain", "qualtrics", "surveymonkey", "google_forms", "spss", "stata")
+
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``ipo-research``, with one subparser per command."""
@@ -43,14 +46,16 @@ def build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check an export against the codebook")
     validate.add_argument("data", help="survey export (CSV, XLSX, SAV or DTA)")
     validate.add_argument("--codebook", default=str(relative_to_root(CODEBOOK_PATH)))
-    validate.add_argument("--layout", default=None, help="force the export layout instead of detecting it")
+    validate.add_argument("--layout", default=None, choices=_LAYOUTS,
+                          help="force the export layout instead of detecting it")
     validate.set_defaults(handler=_cmd_validate)
 
     clean = commands.add_parser("clean", help="clean an export into OUT/data")
     clean.add_argument("data", help="survey export (CSV, XLSX, SAV or DTA)")
     clean.add_argument("--codebook", default=str(relative_to_root(CODEBOOK_PATH)))
     clean.add_argument("--out", default=str(relative_to_root(REPORTS_DIR)))
-    clean.add_argument("--layout", default=None, help="force the export layout instead of detecting it")
+    clean.add_argument("--layout", default=None, choices=_LAYOUTS,
+                       help="force the export layout instead of detecting it")
     clean.set_defaults(handler=_cmd_clean)
 
     synth = commands.add_parser("synth", help="write a synthetic export with planted effects")
@@ -101,15 +106,28 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from ipo_research import validation
+    from ipo_research.codebook import load_codebook
+    from ipo_research.validation import format_problems, has_errors, validate_export
 
-    return validation.validate_command(args)
+    problems = validate_export(args.data, load_codebook(args.codebook), layout=args.layout)
+    print(format_problems(problems, source=relative_to_root(args.data)))
+    return 1 if has_errors(problems) else 0
 
 
 def _cmd_clean(args: argparse.Namespace) -> int:
-    from ipo_research import cleaning
+    from ipo_research.cleaning import clean_responses
+    from ipo_research.codebook import load_codebook
+    from ipo_research.io import read_export, write_clean_outputs
 
-    return cleaning.clean_command(args)
+    codebook = load_codebook(args.codebook)
+    raw = read_export(args.data, codebook, layout=args.layout)
+    result = clean_responses(raw, codebook)
+    written = write_clean_outputs(result, args.out, source_path=args.data)
+    print(f"cleaned {raw.path} ({raw.layout}, {result.raw_rows} rows): {len(result.responses)} kept, "
+          f"{len(result.quarantine)} quarantined, {len(result.log)} values logged; "
+          f"{len(raw.unmapped_columns)} unmapped column(s)")
+    print(f"wrote {', '.join(relative_to_root(path) for path in written.values())}")
+    return 0
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:

@@ -20,7 +20,6 @@ import hashlib
 import io as _stdio
 import json
 import math
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ipo_research import layouts
+from ipo_research.atomic import atomic_path
 from ipo_research.banner import SOURCE_RECORD_NAME, is_synthetic
 from ipo_research.cleaning import CleaningResult, apply_cleaned_dtypes, clean_responses, cleaned_dtypes
 from ipo_research.exceptions import ConfigError, DataError, ReadError
@@ -38,7 +38,6 @@ __all__ = [
     "read_export",
     "write_clean_outputs",
     "load_responses",
-    "save_figure",
     "file_sha256",
     "OUTPUT_NAMES",
 ]
@@ -80,6 +79,8 @@ class RawExport:
         The metadata columns' raw text (never written to an output).
     encoding : str or None
         The text encoding of a CSV export.
+    headers : dict of str to str
+        Question id -> the raw header of its column (the first one, for option columns).
     """
 
     responses: pd.DataFrame
@@ -90,6 +91,7 @@ class RawExport:
     path: str = "<memory>"
     metadata: pd.DataFrame = field(default_factory=pd.DataFrame)
     encoding: str | None = None
+    headers: dict = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.responses)
@@ -156,6 +158,7 @@ def read_export(path: str | Path, codebook, *, layout: str | None = None) -> Raw
         path=shown,
         metadata=layouts.metadata_frame(body, mappings),
         encoding=encoding,
+        headers=_question_headers(mappings),
     )
 
 
@@ -242,36 +245,6 @@ def load_responses(data_path: str | Path, codebook) -> pd.DataFrame:
         raise ReadError(f"{shown}: columns {', '.join(absent[:5])} of the codebook are missing; the file "
                         "was cleaned with another codebook. Clean the export again with this one.")
     return apply_cleaned_dtypes(responses, codebook)
-
-
-def save_figure(fig, out_dir: str | Path, name: str) -> list[Path]:
-    """Save a matplotlib figure as ``OUT/figures/{name}.png`` and ``.svg``, byte-identically.
-
-    Parameters
-    ----------
-    fig : matplotlib.figure.Figure
-    out_dir : str or Path
-        The run's output folder.
-    name : str
-        File name without suffix, named by content.
-
-    Returns
-    -------
-    list of Path
-        The PNG and the SVG written.
-    """
-    import matplotlib
-
-    folder = project_path(out_dir) / "figures"
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    with matplotlib.rc_context({"svg.hashsalt": "ipo-research", "svg.fonttype": "none"}):
-        for suffix, metadata in ((".png", {"Software": None}), (".svg", {"Date": None, "Creator": None})):
-            written.append(_write_atomically(
-                folder / f"{name}{suffix}",
-                lambda target, m=metadata, s=suffix: fig.savefig(target, format=s[1:], metadata=m,
-                                                                 bbox_inches="tight", dpi=100)))
-    return written
 
 
 def file_sha256(path: str | Path) -> str:
@@ -371,6 +344,14 @@ def _cell_text(value) -> str:
     return str(value)
 
 
+def _question_headers(mappings) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for mapping in mappings:
+        if mapping.question:
+            headers.setdefault(mapping.question, mapping.header)
+    return headers
+
+
 def _check_layout_fits(layout: str, suffix: str, shown: str) -> None:
     stat_layout = _STAT_SUFFIXES.get(suffix)
     if (stat_layout or layout in ("spss", "stata")) and layout != stat_layout:
@@ -405,12 +386,10 @@ def _write_csv(frame: pd.DataFrame, target: Path) -> None:
 def _write_atomically(final: Path, write) -> Path:
     # A temporary name in the same folder, then an atomic rename: an interrupted run leaves
     # the previous file or the new one, never half of one.
-    temporary = final.with_name(f".{final.name}.tmp")
     try:
-        write(temporary)
-        os.replace(temporary, final)
+        with atomic_path(final) as partial:
+            write(partial)
     except OSError as error:
-        temporary.unlink(missing_ok=True)
         raise DataError(f"{relative_to_root(final)}: could not write ({error.strerror}). Check the output "
-                        "folder exists and is writable, or pass another --out.") from None
+                        "folder is writable, or pass another --out.") from None
     return final
