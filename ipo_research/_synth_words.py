@@ -1,0 +1,117 @@
+"""Word banks of the synthetic export: states, fake names and open-text sentences.
+
+Private to :mod:`ipo_research.synth`. Everything personal here is invented: organization
+names use made-up places, phone numbers use the 555-01xx block reserved for fiction, and email
+addresses use the reserved ``example.org`` domain.
+"""
+
+from __future__ import annotations
+
+# USPS code -> (state name, relative weight of IPOs based there). The weights are the
+# generator's assumption: more organizations in large, union-dense and WFP states.
+STATES = {
+    "AL": ("Alabama", 1), "AK": ("Alaska", 0), "AZ": ("Arizona", 2), "AR": ("Arkansas", 0),
+    "CA": ("California", 8), "CO": ("Colorado", 3), "CT": ("Connecticut", 3), "DE": ("Delaware", 1),
+    "DC": ("District of Columbia", 2), "FL": ("Florida", 4), "GA": ("Georgia", 2), "HI": ("Hawaii", 0),
+    "ID": ("Idaho", 0), "IL": ("Illinois", 5), "IN": ("Indiana", 1), "IA": ("Iowa", 2),
+    "KS": ("Kansas", 1), "KY": ("Kentucky", 1), "LA": ("Louisiana", 2), "ME": ("Maine", 2),
+    "MD": ("Maryland", 3), "MA": ("Massachusetts", 4), "MI": ("Michigan", 4), "MN": ("Minnesota", 4),
+    "MS": ("Mississippi", 1), "MO": ("Missouri", 2), "MT": ("Montana", 1), "NE": ("Nebraska", 1),
+    "NV": ("Nevada", 2), "NH": ("New Hampshire", 1), "NJ": ("New Jersey", 3), "NM": ("New Mexico", 2),
+    "NY": ("New York", 8), "NC": ("North Carolina", 3), "ND": ("North Dakota", 0), "OH": ("Ohio", 4),
+    "OK": ("Oklahoma", 0), "OR": ("Oregon", 3), "PA": ("Pennsylvania", 5), "RI": ("Rhode Island", 1),
+    "SC": ("South Carolina", 1), "SD": ("South Dakota", 0), "TN": ("Tennessee", 1), "TX": ("Texas", 4),
+    "UT": ("Utah", 0), "VT": ("Vermont", 1), "VA": ("Virginia", 3), "WA": ("Washington", 3),
+    "WV": ("West Virginia", 1), "WI": ("Wisconsin", 3), "WY": ("Wyoming", 0),
+}
+# Working Families Party organizations concentrate where the party has a ballot line or chapter.
+WFP_STATES = ("NY", "CT", "OR", "NJ", "PA", "MD", "DC", "WI", "RI", "NM")
+
+PLACES = (
+    "Riverbend", "Eastlake", "North Cedar", "Harbor City", "Millbrook", "Westfield Valley",
+    "South Prairie", "Granite Falls", "Lakeshore", "Pine Hollow", "Red Clay", "Bayview",
+    "Ironwood", "Three Rivers", "Sunset Park", "Old Mill", "Coal Creek", "Magnolia",
+    "High Plains", "Cottonwood", "Delta", "Blue Ridge", "Clearwater", "Fairmount",
+)
+ORG_CORES = (
+    "Action Alliance", "Families United", "Organizing Project", "Together", "Power Project",
+    "Community Coalition", "Neighbors for Justice", "Working Families", "United for Change",
+    "Rising", "Voters Organized", "People's Assembly", "Forward", "Leadership Network",
+)
+FIRST_NAMES = (
+    "Maria", "James", "Aisha", "Luis", "Keisha", "Tom", "Mei", "Darnell", "Rosa", "Kevin",
+    "Fatima", "Jorge", "Linda", "Andre", "Priya", "Samuel", "Tanya", "Hector", "Grace", "Omar",
+    "Yolanda", "Brian", "Lupe", "Marcus", "Ana", "Dwayne", "Nadia", "Carlos", "Erin", "José",
+)
+LAST_NAMES = (
+    "Example", "Sample", "Testwood", "Placeholder", "Fakename", "Demo", "Mockley", "Fictive",
+    "Madeup", "Doe", "Roe", "Specimen", "Dummy", "Notreal", "Pretendez", "Inventa",
+)
+AREA_CODES = ("212", "312", "215", "313", "414", "503", "612", "617", "702", "713", "404", "510")
+
+OTHER_NETWORKS = (
+    "Jobs with Justice", "Right to the City Alliance", "National Domestic Workers Alliance",
+    "Alliance for a Just Society", "Grassroots Global Justice Alliance", "USAction",
+)
+OTHER_CONSTITUENCIES = (
+    "Formerly incarcerated people and their families", "Domestic workers", "Veterans",
+    "People with disabilities", "Public housing residents", "Farmworkers",
+)
+OTHER_OBSTACLES = (
+    "Voter ID law and purges in our state", "Gerrymandered districts", "Turnover on our board",
+    "Finding office space we can afford", "Conflicts with allied unions",
+)
+
+# Open text: each answer joins an opening with one or two theme sentences. Themes named in the
+# README (funding, staff capacity, candidate pipeline, data, coalition, independence from party).
+LESSON_OPENINGS = (
+    "The biggest lesson for us:", "Honestly,", "What we learned is simple:", "",
+    "2016 showed us that", "Looking back on the cycle,", "Our members told us clearly that",
+)
+LESSON_THEMES = {
+    "funding": (
+        "we cannot depend on money that shows up in September; we need year-round funding.",
+        "foundation money dried up after the primaries and we had to lay off canvassers.",
+    ),
+    "staff_capacity": (
+        "our staff were stretched far too thin and we burned out key organizers by October.",
+        "we need more organizers on staff, not more volunteers to manage.",
+    ),
+    "candidate_pipeline": (
+        "we need to grow our own candidates instead of endorsing whoever shows up.",
+        "the candidate pipeline is everything; two of our leaders won because we trained them early.",
+    ),
+    "data": (
+        "our data was a mess and we could not tell which doors we had already knocked.",
+        "we need our own voter file and analytics, not borrowed lists.",
+    ),
+    "coalition": (
+        "no one wins alone: our coalition with the tenants' union carried the ballot measure.",
+        "we need deeper coalitions across race and region, including rural counties.",
+    ),
+    "independence": (
+        "the party will not save us; we have to build independent power.",
+        "depending on the Democratic Party's coordinated campaign left our base unmoved.",
+    ),
+    "base": (
+        "deep canvassing in our own neighborhoods works better than TV ads.",
+        "our base turned out where we had organized for years, and stayed home where we had not.",
+    ),
+}
+VISION_OPENINGS = (
+    "By 2020", "In four years", "Our vision:", "By the 2020 election", "We see a future where",
+)
+VISION_BODIES = (
+    "we will have 10,000 dues-paying members and a city council majority we helped elect.",
+    "we will run a year-round field program in every county of the state.",
+    "we will have our own ballot line and a bench of candidates from our base.",
+    "we will have won paid sick days and a $15 minimum wage, and held the people who passed them accountable.",
+    "we will be a multiracial, member-funded organization independent of any party.",
+    "we will have chapters in three new cities and a statewide (c)(4) and PAC.",
+    "we’ll govern: our members on the school board, the county board and in the legislature.",
+)
+VISION_SECOND_PARAGRAPH = (
+    "To get there we need multi-year general-support funding and more staff.",
+    "We also want to share data and training with other IPOs in the region.",
+    "Nuestra base será la que decida, en español y en inglés.",
+)
