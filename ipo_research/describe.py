@@ -29,6 +29,9 @@ __all__ = [
     "multi_summary",
     "crosstab",
     "association_test",
+    "group_vs_rest",
+    "likert_by_group",
+    "multi_by_group",
 ]
 
 _LOG_SCALE_UNITS = ("USD",)
@@ -170,8 +173,8 @@ def likert_summary(responses: pd.DataFrame, questions, *, alpha: float = 0.05) -
         One row per question, in the order given: ``question, label, n``, ``count_<code>``
         and ``share_<code>`` for every level, the collapsed counts ``low`` (levels below the
         middle, e.g. 1-2), ``middle`` and ``high`` (above the middle, e.g. 4-5), ``mean``,
-        ``high_share`` with ``high_ci_low, high_ci_high``, ``low_share`` and ``net``
-        (high share minus low share).
+        ``high_share`` with ``high_ci_low, high_ci_high``, ``low_share``, ``middle_share``
+        and ``net`` (high share minus low share).
 
     Examples
     --------
@@ -203,6 +206,7 @@ def likert_summary(responses: pd.DataFrame, questions, *, alpha: float = 0.05) -
     summary["high_ci_low"], summary["high_ci_high"] = wilson_interval(
         summary["high"], summary["n"], alpha=alpha)
     summary["low_share"] = summary["low"] / summary["n"].where(summary["n"] > 0)
+    summary["middle_share"] = summary["middle"] / summary["n"].where(summary["n"] > 0)
     summary["net"] = summary["high_share"] - summary["low_share"]
     return summary
 
@@ -363,3 +367,121 @@ def _label(question: Question, code) -> str:
     if question.type == "boolean":
         return "Yes" if code else "No"
     return question.label_of(code)
+
+
+def group_vs_rest(responses: pd.DataFrame, *, column: str, value: str,
+                  label: str | None = None, rest_label: str = "All others") -> pd.Series:
+    """A grouping that sets one group against every other organization.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        Cleaned responses.
+    column : str
+        The grouping column, e.g. ``primary_network``.
+    value : str
+        The group's code, e.g. ``cpd``.
+    label : str, optional
+        Name of the group (default: ``value``).
+    rest_label : str, default "All others"
+
+    Returns
+    -------
+    Series of Categorical
+        ``label`` or ``rest_label`` per organization (missing where ``column`` is missing),
+        categories in that order.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"net": ["cpd", "wfp", None]})
+    >>> group_vs_rest(frame, column="net", value="cpd").tolist()
+    ['cpd', 'All others', nan]
+    """
+    values = _column(responses, column).astype("string")
+    name = label or value
+    in_group = (values == value).fillna(False).to_numpy(dtype=bool)
+    grouped = pd.Series(np.where(in_group, name, rest_label), index=responses.index, dtype=object)
+    grouped[values.isna().to_numpy()] = np.nan
+    return pd.Series(pd.Categorical(grouped, categories=[name, rest_label]),
+                     index=responses.index, name=column)
+
+
+def likert_by_group(responses: pd.DataFrame, questions, *, groups: pd.Series) -> pd.DataFrame:
+    """How many organizations in each group rate each likert item high (above the middle).
+
+    Parameters
+    ----------
+    responses : DataFrame
+        Cleaned responses.
+    questions : iterable of Question
+        Likert questions.
+    groups : Series
+        Group of each organization (aligned on the index), e.g. ``responses["primary_network"]``
+        or :func:`group_vs_rest`; categories give the column order.
+
+    Returns
+    -------
+    DataFrame
+        Long: ``question, label, group, yes, no, n`` with ``yes`` the organizations rating
+        the item high, ``no`` those answering lower; every group of every item (zeros too).
+
+    Examples
+    --------
+    >>> from ipo_research.codebook import Level, Question
+    >>> scale = tuple(Level(code, str(code)) for code in range(1, 6))
+    >>> q = Question(id="r", section="s", type="likert", text="R", levels=scale)
+    >>> frame = pd.DataFrame({"r": [5, 2, 4]})
+    >>> likert_by_group(frame, [q], groups=pd.Series(["a", "a", "b"]))["yes"].tolist()
+    [1, 1]
+    """
+    rows = []
+    for question in questions:
+        codes = [int(code) for code in question.level_codes]
+        middle = (min(codes) + max(codes)) / 2
+        answers = pd.to_numeric(_column(responses, question.id), errors="coerce")
+        high = (answers > middle).where(answers.notna())
+        rows += _yes_no_by_group(high, groups, question=question.id, label=item_label(question))
+    return pd.DataFrame(rows)
+
+
+def multi_by_group(responses: pd.DataFrame, question: Question, *,
+                   groups: pd.Series) -> pd.DataFrame:
+    """How many organizations in each group choose each option of a multi question.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        Cleaned responses.
+    question : Question
+        A multi question.
+    groups : Series
+        Group of each organization, aligned on the index.
+
+    Returns
+    -------
+    DataFrame
+        Long: ``question, label, group, yes, no, n`` (``question`` holds the option code,
+        ``label`` its label); only organizations that answered the question count.
+    """
+    chosen = pd.concat([_column(responses, column) for column in question.columns],
+                       axis=1).astype("boolean")
+    answered = chosen.notna().any(axis=1)
+    rows = []
+    for option, column in zip(question.options, chosen.columns):
+        picked = chosen[column].fillna(False).where(answered)
+        rows += _yes_no_by_group(picked, groups, question=str(option.code), label=option.label)
+    return pd.DataFrame(rows)
+
+
+def _yes_no_by_group(flags: pd.Series, groups: pd.Series, *, question: str,
+                     label: str) -> list[dict]:
+    groups = groups.reindex(flags.index)
+    order = (list(groups.cat.categories) if isinstance(groups.dtype, pd.CategoricalDtype)
+             else sorted(groups.dropna().astype(str).unique()))
+    rows = []
+    for group in order:
+        members = flags[(groups.astype(object) == group).to_numpy()].dropna().astype(bool)
+        yes = int(members.sum())
+        rows.append({"question": question, "label": label, "group": str(group), "yes": yes,
+                     "no": int(members.size - yes), "n": int(members.size)})
+    return rows

@@ -36,6 +36,12 @@ __all__ = [
     "suppress_counts",
     "suppress_table",
     "disclosure_note",
+    "publish_frequencies",
+    "publish_multi",
+    "publish_likert",
+    "publish_numeric",
+    "publish_by_group",
+    "reportable_group",
 ]
 
 COMPLEMENT_MARK = "c"
@@ -196,6 +202,140 @@ def suppress_table(frame: pd.DataFrame, *, counts: list[str], threshold: int = 3
             for i in range(rows)
         ]
     return published
+
+
+def publish_frequencies(table: pd.DataFrame, *, threshold: int = 3) -> pd.DataFrame:
+    """A frequency table (:func:`ipo_research.describe.frequency_table`) ready to publish.
+
+    The counts of a question add up to the organizations answering, a public total, so the
+    count column is protected as one line; shares and intervals of hidden counts are hidden.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"code": ["a", "b", "c"], "label": ["A", "B", "C"],
+    ...                       "count": [1, 20, 30], "share": [1 / 51, 20 / 51, 30 / 51],
+    ...                       "ci_low": [0.0, 0.3, 0.5], "ci_high": [0.1, 0.5, 0.7]})
+    >>> publish_frequencies(table)["count"].tolist()
+    ['<3', 'c', 30]
+    """
+    return suppress_table(table, counts=["count"], threshold=threshold, totals="columns",
+                          dependents={"count": ["share", "ci_low", "ci_high"]})
+
+
+def publish_multi(summary: pd.DataFrame, *, threshold: int = 3) -> pd.DataFrame:
+    """A multi-select summary (:func:`ipo_research.describe.multi_summary`) ready to publish.
+
+    For each option, those choosing it and those not add up to the organizations answering:
+    a small count on either side hides both, with the share and interval.
+    """
+    published = suppress_table(summary, counts=["chosen", "not_chosen"], threshold=threshold,
+                               totals="rows", total_column="n",
+                               dependents={"chosen": ["share", "ci_low", "ci_high"],
+                                           "not_chosen": ["share", "ci_low", "ci_high"]})
+    return published.drop(columns="not_chosen")
+
+
+def publish_likert(summary: pd.DataFrame, *, threshold: int = 3) -> pd.DataFrame:
+    """A likert summary (:func:`ipo_research.describe.likert_summary`) ready to publish.
+
+    Answers are published in three groups (below the middle, the middle, above it), which
+    keeps the distribution readable and small counts rare; the five-point counts are not
+    published. A hidden group count hides its share, the mean and the net rating.
+    """
+    # A share needs its own count and the row total (public); the mean needs every count.
+    published = suppress_table(summary, counts=["low", "middle", "high"], threshold=threshold,
+                               totals="rows", total_column="n",
+                               dependents={
+                                   "low": ["low_share", "mean", "net"],
+                                   "middle": ["middle_share", "mean"],
+                                   "high": ["high_share", "high_ci_low", "high_ci_high", "mean", "net"],
+                               })
+    columns = ["question", "label", "n", "low", "middle", "high", "low_share", "middle_share",
+               "high_share", "high_ci_low", "high_ci_high", "mean", "net"]
+    return published[columns]
+
+
+def publish_numeric(summary: pd.DataFrame, *, threshold: int = 3) -> pd.DataFrame:
+    """A numeric summary (:func:`ipo_research.describe.numeric_summary`) ready to publish.
+
+    Quartiles of fewer than ``threshold`` answers are individual answers: such rows show
+    ``"<3"`` for ``n`` and ``"c"`` for every statistic. ``missing`` is a count of its own.
+    """
+    statistics = [column for column in ("median", "q1", "q3", "mean") if column in summary]
+    published = suppress_table(summary, counts=["n"], threshold=threshold, totals="none",
+                               dependents={"n": statistics})
+    return suppress_table(published, counts=["missing"], threshold=threshold, totals="none")
+
+
+def publish_by_group(long: pd.DataFrame, *, threshold: int = 3,
+                     p_values: pd.Series | None = None) -> pd.DataFrame:
+    """Shares by group (from :func:`ipo_research.describe.likert_by_group` or
+    :func:`~ipo_research.describe.multi_by_group`) as a published wide table.
+
+    For each item, the yes and no counts of every group form a table whose group sizes and
+    item totals are public; it is suppressed as a whole, then each group's share is shown
+    only when neither of its counts is hidden.
+
+    Parameters
+    ----------
+    long : DataFrame
+        Columns ``question, label, group, yes, no``.
+    threshold : int, default 3
+    p_values : Series, optional
+        p-value per question; hidden when any count of that item is hidden.
+
+    Returns
+    -------
+    DataFrame
+        Index: item labels; columns: groups (in order of appearance), plus ``p_value`` when
+        given; cells are shares (0..1) or marks.
+    """
+    rows = {}
+    for question, item in long.groupby("question", sort=False):
+        counts = item.set_index("group")[["yes", "no"]]
+        hidden = suppression_mask(counts, threshold=threshold, totals="both")
+        primary = (counts["yes"] > 0) & (counts["yes"] < threshold)
+        shares = {}
+        for group in counts.index:
+            n = counts.loc[group].sum()
+            if hidden.loc[group].any() or n == 0:
+                shares[group] = small_count_mark(threshold) if primary[group] else COMPLEMENT_MARK
+            else:
+                shares[group] = counts.loc[group, "yes"] / n
+        if p_values is not None:
+            shares["p_value"] = COMPLEMENT_MARK if hidden.to_numpy().any() else p_values.get(question)
+        rows[item["label"].iloc[0]] = shares
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def reportable_group(groups: pd.Series, *, value: str, threshold: int = 3) -> dict:
+    """Whether one group is large enough to profile against every other organization.
+
+    Parameters
+    ----------
+    groups : Series
+        The grouping column, e.g. ``responses["primary_network"]``.
+    value : str
+        The group's code.
+    threshold : int, default 3
+        The group, and the organizations outside it, must each number at least this many.
+
+    Returns
+    -------
+    dict
+        ``reportable`` (bool), ``n_group`` and ``n_others`` (ints, for the package's own
+        use; a page about a group too small to report must not print them).
+
+    Examples
+    --------
+    >>> reportable_group(pd.Series(["a", "a", "b", "b", "b"]), value="a")["reportable"]
+    False
+    """
+    codes = groups.dropna().astype(str)
+    n_group = int((codes == str(value)).sum())
+    n_others = int(codes.size - n_group)
+    return {"reportable": n_group >= threshold and n_others >= threshold,
+            "n_group": n_group, "n_others": n_others}
 
 
 def _mark(value: int, primary: bool, hidden: bool, threshold: int):

@@ -177,3 +177,36 @@ def test_a_table_with_one_non_empty_column_is_not_testable():
 def test_a_missing_column_is_an_error_naming_it():
     with pytest.raises(DataError, match="'level'"):
         frequency_table(pd.DataFrame({"other": [1]}), LEVEL)
+
+
+def test_group_vs_rest_sets_one_group_against_all_others_keeping_missing():
+    from ipo_research.describe import group_vs_rest
+
+    frame = pd.DataFrame({"net": pd.Categorical(["cpd", "wfp", None, "cpd"])})
+    grouped = group_vs_rest(frame, column="net", value="cpd", label="CPD")
+    assert grouped.astype(object).tolist()[:2] == ["CPD", "All others"]
+    assert pd.isna(grouped.iloc[2])
+    assert list(grouped.cat.categories) == ["CPD", "All others"]
+
+
+def test_likert_by_group_counts_ratings_above_the_middle_per_group():
+    from ipo_research.describe import likert_by_group
+
+    frame = pd.DataFrame({"rating_field": pd.array([5, 4, 3, 1, 4, None], dtype="Int64")})
+    groups = pd.Series(pd.Categorical(["a", "a", "a", "b", "b", "b"], categories=["a", "b", "z"]))
+    long = likert_by_group(frame, [FIELD], groups=groups).set_index("group")
+    assert long.loc["a", ["yes", "no", "n"]].tolist() == [2, 1, 3]
+    assert long.loc["b", ["yes", "no", "n"]].tolist() == [1, 1, 2]    # the missing answer left out
+    assert long.loc["z", "n"] == 0
+
+
+def test_multi_by_group_counts_choices_of_those_who_answered():
+    from ipo_research.describe import multi_by_group
+
+    frame = pd.DataFrame({"pick__a": [True, False, True, None], "pick__b": [False, True, True, None],
+                          "pick__c": [False, False, False, None]}, dtype="boolean")
+    groups = pd.Series(["g", "g", "h", "h"])
+    long = multi_by_group(frame, PICK, groups=groups).set_index(["question", "group"])
+    assert long.loc[("a", "g"), ["yes", "no"]].tolist() == [1, 1]
+    assert long.loc[("a", "h"), ["yes", "no", "n"]].tolist() == [1, 0, 1]
+    assert long.loc[("b", "g"), "label"] == "Bananas"

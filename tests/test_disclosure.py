@@ -157,3 +157,99 @@ def test_a_negative_count_is_an_error_naming_the_cell():
 def test_an_unknown_column_is_an_error_naming_it():
     with pytest.raises(DataError, match="share"):
         suppress_table(pd.DataFrame({"n": [5]}), counts=["n"], dependents={"share": ["x"]})
+
+
+# Publishing the describe tables -------------------------------------------------------------
+
+from ipo_research.disclosure import (  # noqa: E402
+    publish_by_group,
+    publish_frequencies,
+    publish_likert,
+    publish_multi,
+    publish_numeric,
+    reportable_group,
+)
+
+
+def test_published_frequencies_hide_the_small_count_its_complement_and_their_shares():
+    table = pd.DataFrame({"code": ["a", "b", "c", "d"], "label": list("ABCD"),
+                          "count": [2, 0, 5, 40], "share": [2 / 47, 0, 5 / 47, 40 / 47],
+                          "ci_low": [0.0] * 4, "ci_high": [1.0] * 4})
+    published = publish_frequencies(table)
+    assert published["count"].tolist() == ["<3", 0, "c", 40]
+    assert published["share"].tolist()[:3] == ["c", 0, "c"]
+    assert published["ci_high"].tolist() == ["c", 1.0, "c", 1.0]
+
+
+def test_published_multi_summary_marks_both_sides_and_drops_the_complement_column():
+    summary = pd.DataFrame({"option": ["x", "y"], "label": ["X", "Y"], "chosen": [1, 20],
+                            "not_chosen": [29, 10], "n": [30, 30], "share": [1 / 30, 20 / 30],
+                            "ci_low": [0.0, 0.5], "ci_high": [0.2, 0.8]})
+    published = publish_multi(summary)
+    assert "not_chosen" not in published.columns
+    assert published["chosen"].tolist() == ["<3", 20]
+    assert published["share"].tolist() == ["c", pytest.approx(20 / 30)]
+    assert published["n"].tolist() == [30, 30]
+
+
+def _likert_row(low, middle, high):
+    n = low + middle + high
+    return {"question": "q", "label": "Q", "n": n, "low": low, "middle": middle, "high": high,
+            "low_share": low / n, "middle_share": middle / n, "high_share": high / n,
+            "high_ci_low": 0.1, "high_ci_high": 0.9, "mean": 3.0, "net": (high - low) / n}
+
+
+def test_published_likert_keeps_shares_whose_counts_are_shown():
+    published = publish_likert(pd.DataFrame([_likert_row(1, 10, 30)])).iloc[0]
+    # low is 1; middle (10) is its complement; high stays, so does its share.
+    assert (published["low"], published["middle"], published["high"]) == ("<3", "c", 30)
+    assert published["high_share"] == pytest.approx(30 / 41)
+    assert published["low_share"] == "c" and published["mean"] == "c" and published["net"] == "c"
+
+
+def test_published_likert_without_small_counts_is_unchanged():
+    published = publish_likert(pd.DataFrame([_likert_row(5, 10, 30)])).iloc[0]
+    assert published["mean"] == 3.0
+    assert published["low"] == 5
+
+
+def test_published_numeric_summary_hides_statistics_of_fewer_than_three_answers():
+    summary = pd.DataFrame({"question": ["a", "b"], "n": [2, 40], "missing": [38, 0],
+                            "median": [5.0, 7.0], "q1": [4.0, 6.0], "q3": [6.0, 8.0]})
+    published = publish_numeric(summary)
+    assert published["n"].tolist() == ["<3", 40]
+    assert published["median"].tolist() == ["c", 7.0]
+    assert published["missing"].tolist() == [38, 0]
+
+
+def test_shares_by_group_hide_a_small_group_and_a_complementary_group():
+    long = pd.DataFrame({
+        "question": ["q"] * 3, "label": ["Field"] * 3, "group": ["a", "b", "c"],
+        "yes": [10, 1, 6], "no": [10, 4, 6],
+    })
+    wide = publish_by_group(long, p_values=pd.Series({"q": 0.5}))
+    assert wide.loc["Field", "a"] == pytest.approx(0.5)
+    assert wide.loc["Field", "b"] == "<3"
+    # One more cell of column "yes" (c: 6) and of row b (no: 4) must be hidden.
+    assert wide.loc["Field", "c"] == "c"
+    assert wide.loc["Field", "p_value"] == "c"
+
+
+def test_shares_by_group_without_small_counts_carry_their_p_value():
+    long = pd.DataFrame({"question": ["q"] * 2, "label": ["Field"] * 2, "group": ["a", "b"],
+                         "yes": [10, 4], "no": [5, 8]})
+    wide = publish_by_group(long, p_values=pd.Series({"q": 0.04}))
+    assert wide.loc["Field"].tolist() == [pytest.approx(10 / 15), pytest.approx(4 / 12), 0.04]
+
+
+def test_a_group_smaller_than_the_threshold_is_not_reportable():
+    groups = pd.Series(["cpd", "cpd", "wfp", "wfp", "wfp", None])
+    assert reportable_group(groups, value="cpd")["reportable"] is False
+    assert reportable_group(groups, value="wfp") == {"reportable": False, "n_group": 3,
+                                                      "n_others": 2}
+    assert reportable_group(groups, value="wfp", threshold=2)["reportable"] is True
+
+
+def test_a_group_with_enough_organizations_on_both_sides_is_reportable():
+    groups = pd.Series(["cpd"] * 3 + ["wfp"] * 4)
+    assert reportable_group(groups, value="cpd")["reportable"] is True
