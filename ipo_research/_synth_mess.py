@@ -87,9 +87,14 @@ class Mess:
         self._skip(("staff_fte", "organizers", "chapters"), np.full(n, 0.03), code_share=0.0)
         self._skip(_PROGRAM_COUNTS, logistic(-3.0 - 0.5 * size), code_share=0.5)
         self._not_endorsed()
-        levelled = [q.id for q in self.codebook.questions if q.type in ("single", "likert", "multi", "boolean")
-                    and q.id in self.cells]
-        self._skip(levelled, np.full(n, 0.015), code_share=0.4, own_codes=False)
+        # A click question can be skipped; single and likert ones also offered "Don't know" and
+        # "Prefer not to say" (the global codes that are not numbers).
+        choice = [q.id for q in self.codebook.questions if q.type in ("single", "likert") and q.id in self.cells]
+        clicked = tuple(code for code in self.codebook.missing_codes if not code.lstrip("-").isdigit()
+                        and code != "N/A")
+        self._skip(choice, np.full(n, 0.015), code_share=0.4, codes=clicked or None)
+        boxes = [q.id for q in self.codebook.questions if q.type in ("multi", "boolean") and q.id in self.cells]
+        self._skip(boxes, np.full(n, 0.015), code_share=0.0)
         self._skip(("lessons_2016",), np.full(n, 0.2), code_share=0.1)
         self._skip(("vision_text",), np.full(n, 0.25), code_share=0.1)
 
@@ -166,16 +171,15 @@ class Mess:
     def _free(self, question_id):
         return ~self.touched[question_id] & (self.cells[question_id] != "")
 
-    def _skip(self, question_ids, probability, *, code_share, own_codes=True):
+    def _skip(self, question_ids, probability, *, code_share, codes=None):
         for question_id in self._present(question_ids):
             hit = self._free(question_id) & (self.rng.random(self.n) < probability)
             typed = hit & (self.rng.random(self.n) < code_share)
             self._change(question_id, hit & ~typed, "", "skipped", "question skipped")
             rows = np.flatnonzero(typed)
-            own = self.codebook.question(question_id).missing if own_codes else ()
-            codes = (*own, *self.codebook.missing_codes)
+            offered = codes or (*self.codebook.question(question_id).missing, *self.codebook.missing_codes)
             # Cycle through the codes, so that each of them appears in any sizeable export.
-            raw = [codes[(self._typed_codes + position) % len(codes)] for position in range(len(rows))]
+            raw = [offered[(self._typed_codes + position) % len(offered)] for position in range(len(rows))]
             self._typed_codes += len(rows)
             self._set(question_id, rows, raw, "missing_code", "typed missing code")
 

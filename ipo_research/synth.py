@@ -245,8 +245,8 @@ def planted_effects(codebook, *, n: int = 1_000_000, seed: int = 1108) -> dict:
     formula = CAPACITY_FORMULA.replace(" + dem_margin_2016", "")
     fitted = smf.ols(formula, frame).fit()
     spread = float(np.sqrt(frame["_capacity"].var() + ITEM_NOISE_SD**2))
-    index_scale = {term: round(float(fitted.params.get(term, 0.0)), 3) for term in LATENT_BETA}
-    analytic = {term: round(beta / spread, 3) for term, beta in LATENT_BETA.items() if term != "Intercept"}
+    index_scale = {term: round(float(fitted.params.get(term, 0.0)), 4) for term in LATENT_BETA}
+    analytic = {term: round(beta / spread, 4) for term, beta in LATENT_BETA.items() if term != "Intercept"}
     return {
         "formula": CAPACITY_FORMULA,
         "latent": dict(LATENT_BETA),
