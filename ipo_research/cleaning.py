@@ -366,9 +366,8 @@ def _recode_levels(text, norm, question):
     if question.type == "likert":
         values = pd.to_numeric(code, errors="coerce").astype("Int64")
     else:
-        values = pd.Categorical(code, categories=list(question.level_codes))
-        values = pd.Series(values, index=text.index)
-    return {question.id: values}, code.astype("string"), rule
+        values = pd.Series(pd.Categorical(code, categories=list(question.level_codes)), index=text.index)
+    return {question.id: values}, values.astype("string"), rule
 
 
 def _numbered_likert(norm: pd.Series, question) -> pd.Series:
