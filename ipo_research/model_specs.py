@@ -173,13 +173,13 @@ def model_specs_from_dict(raw: Any, *, source: str = "models",
     specs: list[ModelSpec] = []
     seen: set[str] = set()
     for position, item in enumerate(raw["models"], start=1):
+        spec_id = item.get("id") if isinstance(item, dict) else None
+        if spec_id is not None and spec_id in seen:
+            problems.append(f"model '{spec_id}': duplicate id (ids must be unique)")
+        seen.add(spec_id)
         spec = _parse_spec(item, position, known, problems)
-        if spec is None:
-            continue
-        if spec.id in seen:
-            problems.append(f"model '{spec.id}': duplicate id (ids must be unique)")
-        seen.add(spec.id)
-        specs.append(spec)
+        if spec is not None:
+            specs.append(spec)
     if problems:
         listed = "\n".join(f"  - {problem}" for problem in problems)
         raise ModelSpecError(f"{source}: {len(problems)} problem(s) in the model specs:\n{listed}")

@@ -1,0 +1,109 @@
+"""Multiple imputation: Rubin's rules by hand, seeded chains, pooled fits."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from ipo_research.imputation import fit_mice, impute_frames, rubin_pool
+from ipo_research.model_specs import ModelSpec
+from ipo_research.models import fit_complete_case
+
+
+def test_rubin_pool_combines_within_and_between_variance_by_hand():
+    pooled = rubin_pool(pd.DataFrame({"b": [1.0, 2.0, 3.0]}), pd.DataFrame({"b": [0.4, 0.5, 0.6]})).iloc[0]
+    # W = 0.5, B = 1, T = W + (1 + 1/3) B = 11/6, lambda = (4/3) / (11/6) = 8/11,
+    # df = (m - 1) / lambda^2 = 2 * 121/64 = 3.78125
+    assert pooled["estimate"] == pytest.approx(2.0)
+    assert pooled["within_variance"] == pytest.approx(0.5)
+    assert pooled["between_variance"] == pytest.approx(1.0)
+    assert pooled["total_variance"] == pytest.approx(11 / 6)
+    assert pooled["std_error"] == pytest.approx(math.sqrt(11 / 6))
+    assert pooled["df"] == pytest.approx(3.78125)
+    half_width = stats.t.ppf(0.975, 3.78125) * math.sqrt(11 / 6)
+    assert pooled["conf_low"] == pytest.approx(2.0 - half_width)
+
+
+def test_rubin_pool_uses_barnard_rubin_df_with_a_complete_data_df():
+    pooled = rubin_pool(pd.DataFrame({"b": [1.0, 2.0, 3.0]}), pd.DataFrame({"b": [0.5] * 3}),
+                        df_complete=10).iloc[0]
+    observed = 11 / 13 * 10 * (1 - 8 / 11)  # (v + 1) / (v + 3) * v * (1 - lambda)
+    assert pooled["df"] == pytest.approx(1 / (1 / 3.78125 + 1 / observed))
+
+
+def test_rubin_pool_fraction_of_missing_information_by_hand():
+    pooled = rubin_pool(pd.DataFrame({"b": [1.0, 2.0, 3.0]}), pd.DataFrame({"b": [0.5] * 3})).iloc[0]
+    r = (4 / 3) / 0.5  # relative increase in variance
+    assert pooled["fmi"] == pytest.approx((r + 2 / (3.78125 + 3)) / (r + 1))
+
+
+def _frame(seed=0, n=120):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    group = pd.Categorical(rng.choice(["a", "b", "c"], n), categories=["c", "a", "b"], ordered=True)
+    frame = pd.DataFrame({"x": x, "z": x + rng.normal(scale=0.5, size=n), "g": group,
+                          "flag": (rng.uniform(size=n) < 0.4).astype(float)})
+    frame["y"] = 1 + 2 * frame["x"] + rng.normal(size=n)
+    for column, share in (("x", 0.2), ("g", 0.1), ("flag", 0.1)):
+        frame.loc[rng.uniform(size=n) < share, column] = np.nan
+    return frame
+
+
+def test_imputation_is_the_same_under_the_same_seed_and_differs_under_another():
+    frame = _frame()
+    first, again = impute_frames(frame, m=2, seed=9), impute_frames(frame, m=2, seed=9)
+    other = impute_frames(frame, m=2, seed=10)
+    assert all(a.equals(b) for a, b in zip(first, again))
+    assert not first[0].equals(other[0])
+
+
+def test_imputation_fills_every_gap_keeps_observed_values_and_draws_observed_values():
+    frame = _frame()
+    completed = impute_frames(frame, m=1, seed=1)[0]
+    assert not completed.isna().any().any()
+    observed = frame["x"].notna()
+    assert completed.loc[observed, "x"].equals(frame.loc[observed, "x"])
+    # Predictive mean matching: every imputed value is a value some respondent reported.
+    assert set(completed.loc[~observed, "x"]) <= set(frame.loc[observed, "x"])
+    assert set(completed["flag"]) <= {0.0, 1.0}
+    assert completed["g"].dtype == frame["g"].dtype and completed["g"].notna().all()
+
+
+def test_mice_without_missing_values_equals_the_complete_case_fit_with_no_between_variance():
+    frame = _frame().dropna()
+    spec = ModelSpec(id="m", title="M", family="ols", formula="y ~ x + C(g)", cov_type="HC3",
+                     missing="mice", imputations=3)
+    pooled = fit_mice(frame, spec, seed=1).coefficients.set_index("term")
+    complete = fit_complete_case(frame, spec).coefficients.set_index("term")
+    assert pooled["estimate"].to_numpy() == pytest.approx(complete["estimate"].to_numpy())
+    assert pooled["std_error"].to_numpy() == pytest.approx(complete["std_error"].to_numpy())
+
+
+def test_mice_leaves_rows_without_the_outcome_out_of_the_fits():
+    frame = _frame()
+    frame.loc[frame.index[:5], "y"] = np.nan
+    spec = ModelSpec(id="m", title="M", family="ols", formula="y ~ x + z", cov_type="HC3",
+                     missing="mice", imputations=3)
+    statistics = fit_mice(frame, spec, seed=2).statistics
+    assert (statistics["n_obs"], statistics["n_dropped"]) == (115, 5)
+
+
+def test_mice_recovers_the_slope_of_a_fully_observed_relation():
+    frame = _frame(seed=3, n=400)
+    spec = ModelSpec(id="m", title="M", family="ols", formula="y ~ x + flag + C(g)", cov_type="HC3",
+                     missing="mice", imputations=5)
+    row = fit_mice(frame, spec, seed=4).coefficients.set_index("term").loc["x"]
+    assert row["conf_low"] < 2.0 < row["conf_high"]
+    assert row["estimate"] == pytest.approx(2.0, abs=0.2)
+
+
+def test_mice_pools_a_logit_fit():
+    frame = _frame(seed=5, n=300)
+    frame["won"] = (frame["y"] > 1).astype(float)
+    spec = ModelSpec(id="w", title="W", family="logit", formula="won ~ z + flag", cov_type="nonrobust",
+                     missing="mice", imputations=4)
+    fit = fit_mice(frame, spec, seed=6)
+    assert fit.coefficients["term"].tolist() == ["Intercept", "z", "flag"]
+    assert fit.coefficients.set_index("term").loc["z", "estimate"] > 0

@@ -1,0 +1,93 @@
+"""Loading and validating model specs (notebooks/models.yaml)."""
+
+import pytest
+
+from ipo_research.codebook import load_codebook
+from ipo_research.exceptions import ModelSpecError
+from ipo_research.model_specs import formula_columns, load_model_specs, model_specs_from_dict
+
+
+def _one(**fields):
+    spec = {"id": "m", "title": "M", "family": "ols", "formula": "y ~ x"}
+    spec.update(fields)
+    return {"models": [spec]}
+
+
+def test_ols_defaults_to_hc3_complete_cases_and_no_bootstrap():
+    spec = model_specs_from_dict(_one())[0]
+    assert (spec.cov_type, spec.missing, spec.bootstrap, spec.imputations) == ("HC3", "complete_case", 0, 20)
+
+
+def test_maximum_likelihood_families_default_to_nonrobust():
+    assert model_specs_from_dict(_one(family="logit"))[0].cov_type == "nonrobust"
+
+
+def test_unknown_family_is_named_with_the_spec():
+    with pytest.raises(ModelSpecError, match=r"model 'm': unknown family 'tobit'"):
+        model_specs_from_dict(_one(family="tobit"))
+
+
+def test_unknown_column_is_named_with_close_known_names():
+    with pytest.raises(ModelSpecError, match=r"model 'm': the formula uses unknown column 'annual_budgt'; "
+                                             r"did you mean annual_budget"):
+        model_specs_from_dict(_one(formula="y ~ np.log1p(annual_budgt)"),
+                              columns=["y", "annual_budget", "staff_fte"])
+
+
+def test_hc3_is_refused_for_logit_because_statsmodels_would_give_hc0():
+    with pytest.raises(ModelSpecError, match=r"cov_type 'HC3' is not available for family logit; "
+                                             r"use one of nonrobust, HC0"):
+        model_specs_from_dict(_one(family="logit", cov_type="HC3"))
+
+
+def test_bad_missing_strategy_negative_bootstrap_and_duplicate_ids_are_all_listed():
+    raw = {"models": [
+        {"id": "a", "title": "A", "family": "ols", "formula": "y ~ x", "missing": "listwise"},
+        {"id": "b", "title": "B", "family": "ols", "formula": "y ~ x", "bootstrap": -5},
+        {"id": "b", "title": "B", "family": "ols", "formula": "y ~ x"},
+    ]}
+    with pytest.raises(ModelSpecError) as error:
+        model_specs_from_dict(raw, source="models.yaml")
+    message = str(error.value)
+    assert message.startswith("models.yaml: 3 problem(s)")
+    assert "model 'a': unknown missing strategy 'listwise'" in message
+    assert "model 'b': bootstrap must be a whole number of at least 0, got -5" in message
+    assert "model 'b': duplicate id" in message
+
+
+def test_missing_required_field_is_named():
+    with pytest.raises(ModelSpecError, match=r"missing required field\(s\) title"):
+        model_specs_from_dict({"models": [{"id": "m", "family": "ols", "formula": "y ~ x"}]})
+
+
+def test_formula_without_tilde_is_refused():
+    with pytest.raises(ModelSpecError, match="exactly one '~'"):
+        model_specs_from_dict(_one(formula="y + x"))
+
+
+def test_formula_columns_skip_functions_and_level_names():
+    formula = ("capacity ~ np.log1p(budget) + I(2016 - founded) + C(network, Treatment('none')) "
+               "+ has_pac + Q('odd name')")
+    assert formula_columns(formula) == ("capacity", "budget", "founded", "network", "has_pac", "odd name")
+
+
+def test_missing_models_file_says_how_to_fix(tmp_path):
+    with pytest.raises(ModelSpecError, match="models file not found. Pass --models"):
+        load_model_specs(tmp_path / "nope.yaml")
+
+
+def test_shipped_models_file_validates_against_the_codebook_and_context_columns():
+    codebook = load_codebook()
+    columns = [column for question in codebook.questions for column in question.columns]
+    columns += [index.id for index in codebook.indices] + ["dem_margin_2016"]
+    specs = load_model_specs("notebooks/models.yaml", columns=columns)
+    by_id = {spec.id: spec for spec in specs}
+    assert {"capacity_ols", "capacity_ols_mice", "endorsements_count", "won_most_logit",
+            "strength_ordinal"} <= set(by_id)
+    assert by_id["capacity_ols"].formula == (
+        "electoral_capacity ~ np.log1p(annual_budget) + member_funding_share + I(2016 - year_founded) "
+        "+ C(primary_network, Treatment('unaffiliated')) + legal_entities__c4 + legal_entities__pac "
+        "+ C(jurisdiction_level) + dem_margin_2016")
+    assert by_id["capacity_ols"].bootstrap == 500
+    assert by_id["capacity_ols_mice"].missing == "mice"
+    assert all(spec.title and spec.question for spec in specs)
