@@ -10,12 +10,12 @@ relative to the project root (inputs, notebooks) or to OUT (outputs).
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import platform
 import subprocess
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -80,7 +80,10 @@ class RunKey:
 
 
 def sha256_file(path: str | Path) -> str:
-    """The sha256 of a file's bytes, cached while the file's size and mtime stay the same.
+    """The sha256 of a file's bytes.
+
+    Not cached on purpose: a cache keyed on size and modification time misses an edit made
+    within the file system's timestamp resolution, and the files hashed here are small.
 
     Parameters
     ----------
@@ -91,13 +94,6 @@ def sha256_file(path: str | Path) -> str:
     str
         Hex digest.
     """
-    resolved = Path(path).resolve()
-    stat = resolved.stat()
-    return _sha256_cached(resolved, stat.st_mtime_ns, stat.st_size)
-
-
-@lru_cache(maxsize=1024)
-def _sha256_cached(path: Path, mtime_ns: int, size: int) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -146,7 +142,8 @@ def input_files(parameters: dict[str, Any], *, patterns: tuple[str, ...] = (),
     parameters : dict
         Resolved run parameters; every string naming an existing file counts.
     patterns : tuple of str
-        Glob patterns relative to the project root, e.g. ``("data/external/*",)``.
+        Glob patterns, relative to the project root unless absolute, e.g.
+        ``("data/external/*",)``.
     out_dir : str or Path, optional
         The output folder.
 
@@ -159,7 +156,7 @@ def input_files(parameters: dict[str, Any], *, patterns: tuple[str, ...] = (),
     found: dict[str, Path] = {}
     candidates = [project_path(v) for v in parameters.values() if isinstance(v, str) and v.strip()]
     for pattern in patterns:
-        candidates.extend(sorted(PROJECT_ROOT.glob(pattern)))
+        candidates.extend(Path(match) for match in sorted(glob.glob(str(project_path(pattern)))))
     for candidate in candidates:
         if not candidate.is_file():
             continue
@@ -206,7 +203,7 @@ def stale_reasons(key: RunKey, previous: dict[str, Any] | None, *,
         reasons.append("last run failed")
     elif previous.get("status") != "ok":
         reasons.append(f"last run {previous.get('status', 'unknown')}")
-    if not outputs_present:
+    elif not outputs_present:
         reasons.append("output missing")
     hashes = previous.get("hashes", {})
     if hashes.get("notebook") != key.notebook:

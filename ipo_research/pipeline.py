@@ -18,7 +18,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +79,9 @@ class Pipeline:
     stages : tuple of Stage
     inputs : tuple of str
         Glob patterns (relative to the project root) of files every run depends on,
-        e.g. ``data/external/*``; a change in any of them reruns everything.
+        e.g. ``data/external/*.csv``; a change in any of them reruns everything.
+
+    A top-level ``timeout`` in the file is the cell timeout of every stage without its own.
     """
 
     source: Path
@@ -193,8 +195,13 @@ def load_pipeline(path: str | Path = PIPELINE_PATH) -> Pipeline:
         stage = _parse_stage(item, position, path.parent, [s.name for s in stages], problems)
         if stage is not None:
             stages.append(stage)
+    timeout = raw.get("timeout")
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))):
+        problems.append(f"timeout must be a number of seconds, got {timeout!r}")
     if problems:
         raise PipelineError(f"{where}: " + "; ".join(problems) + ".")
+    stages = [stage if stage.timeout is not None else replace(stage, timeout=timeout)
+              for stage in stages]
     inputs = tuple(str(pattern) for pattern in raw.get("inputs") or ())
     return Pipeline(source=path, defaults=dict(defaults), stages=tuple(stages), inputs=inputs)
 
@@ -310,6 +317,13 @@ def plan_runs(
         stage_runs = _stage_runs(pipeline, stage, declarations[stage.name], out=out,
                                  options=dict(options or {}), overrides=overrides)
         needed = tuple(run.run_id for run in runs if run.stage in stage.needs)
+        clashes = sorted({run_id for run_id, _ in stage_runs} & {run.run_id for run in runs})
+        if clashes:
+            raise PipelineError(
+                f"{relative_to_root(pipeline.source)}: stage '{stage.name}' would write "
+                f"{', '.join(clashes)}, which an earlier stage writes too. Give each stage its "
+                "own notebook."
+            )
         runs.extend(Run(run_id=run_id, stage=stage.name, notebook=stage.notebook,
                         parameters=parameters, needs=needed, timeout=stage.timeout)
                     for run_id, parameters in stage_runs)

@@ -1,0 +1,70 @@
+"""Executing one notebook: kernels, failing cells, retry of dead or stuck kernels."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import nbformat
+
+from ipo_research.execution import execute_notebook
+
+FIXTURES = Path(__file__).parent / "fixtures" / "runner"
+
+
+def test_kernel_runs_the_runners_own_python(tmp_path):
+    result = execute_notebook(FIXTURES / "03_fan.ipynb", tmp_path / "fan.ipynb",
+                              {"group_value": "x", "out_dir": str(tmp_path)})
+    assert result.status == "ok" and result.attempts == 1
+    assert (tmp_path / "fan_x.txt").read_text() == sys.executable
+
+
+def test_failing_cell_is_reported_and_the_notebook_still_written_with_the_marker(tmp_path):
+    output = tmp_path / "consume.ipynb"
+    result = execute_notebook(FIXTURES / "02_consume.ipynb", output,
+                              {"fail": True, "out_dir": str(tmp_path), "source_path": "x"})
+    assert result.status == "failed" and result.attempts == 1
+    assert (result.error.ename, result.error.evalue) == ("ValueError", "asked to fail")
+    assert result.error.describe() == f"In [{result.error.cell}]: ValueError: asked to fail"
+    nb = nbformat.read(output, as_version=4)
+    assert any("papermill-error-cell-tag" in cell.metadata.get("tags", []) for cell in nb.cells)
+    assert not (tmp_path / "consumed.txt").exists()
+
+
+def test_executed_notebook_names_no_absolute_path_of_the_project(tmp_path):
+    output = tmp_path / "consume.ipynb"
+    execute_notebook(FIXTURES / "02_consume.ipynb", output,
+                     {"fail": True, "out_dir": "o", "source_path": "x"})
+    metadata = json.loads(output.read_text())["metadata"]["papermill"]
+    assert metadata["input_path"] == "tests/fixtures/runner/02_consume.ipynb"
+    assert str(FIXTURES.parent.parent.parent) not in output.read_text()
+
+
+def test_kernel_that_dies_once_is_retried_and_succeeds(tmp_path):
+    output = tmp_path / "dies.ipynb"
+    result = execute_notebook(FIXTURES / "04_dies.ipynb", output,
+                              {"marker_path": str(tmp_path / "marker")})
+    assert result.status == "ok" and result.attempts == 2
+    assert "survived" in output.read_text()
+
+
+def test_kernel_that_always_dies_fails_after_one_retry_with_the_cell_marked(tmp_path):
+    output = tmp_path / "dies.ipynb"
+    result = execute_notebook(FIXTURES / "04_dies.ipynb", output,
+                              {"marker_path": str(tmp_path / "marker"), "always": True})
+    assert result.status == "failed" and result.attempts == 2
+    assert result.error.ename == "DeadKernelError"
+    nb = nbformat.read(output, as_version=4)
+    errors = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs
+              if o.output_type == "error"]
+    assert [e.ename for e in errors] == ["DeadKernelError"]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_cell_that_times_out_is_retried_once_then_fails(tmp_path):
+    result = execute_notebook(FIXTURES / "05_sleeps.ipynb", tmp_path / "sleeps.ipynb",
+                              {"seconds": 60.0}, timeout=1)
+    assert result.status == "failed" and result.attempts == 2
+    assert result.error.ename == "CellTimeoutError"
+    assert result.seconds < 30
