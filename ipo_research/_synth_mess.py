@@ -58,13 +58,13 @@ class Mess:
         self.special = lambda start, count: order[np.arange(start, start + count) % self.n]
 
     def plant_all(self, *, partial: int, impossible: int) -> None:
-        """Every kind of cell mess, in an order where later kinds skip messed cells."""
+        """Every kind of cell mess, in an order where later kinds skip messed or empty cells."""
+        self.plant_partial(rows=self.special(0, partial))
         self.plant_impossible(count=impossible, start=partial)
         self.plant_missingness()
         self.plant_currency()
         self.plant_approximate()
         self.plant_label_noise()
-        self.plant_partial(rows=self.special(0, partial))
 
     def log(self) -> pd.DataFrame:
         """Every change, one row each, in the order planted."""
