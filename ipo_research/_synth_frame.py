@@ -24,8 +24,17 @@ def values_to_frame(codebook, values: dict, rng: np.random.Generator, *, n: int)
             raw = values.get(column)
             if raw is None:
                 raw = _plain_draw(question, rng, n)
-            columns[column] = _typed(question, raw)
+            columns[column] = _typed(question, _within_range(question, raw))
     return pd.DataFrame(columns)
+
+
+def _within_range(question, raw):
+    # The truth holds plausible answers only; impossible ones are planted in the export.
+    if question.type not in ("integer", "numeric") or not question.range:
+        return raw
+    low, high = question.range
+    return np.clip(np.asarray(raw, dtype=float), -np.inf if low is None else low,
+                   np.inf if high is None else high)
 
 
 def _typed(question, raw):

@@ -160,8 +160,8 @@ class Mess:
             # Qualtrics records an abandoned response when it expires, a week after the last click.
             ended = np.char.replace(self.meta["EndDate"][cut_rows].astype(str), " ", "T").astype("datetime64[s]")
             self.meta["RecordedDate"][cut_rows] = format_times(ended + np.timedelta64(7, "D"))
-            self._record(cut_rows, "Finished", "", "partial", ["True"] * len(cut_rows), ["False"] * len(cut_rows),
-                         f"partial response: progress {progress}, empty from section {cut} on")
+            self._record(cut_rows, column="Finished", question="", kind="partial", clean="True", raw="False",
+                         detail=f"partial response: progress {progress}, empty from section {cut} on")
 
     # --- helpers -----------------------------------------------------------------------------
 
@@ -229,16 +229,17 @@ class Mess:
         clean = self.cells[question_id][rows].copy()
         self.cells[question_id][rows] = np.array(raw, dtype=object)
         self.touched[question_id][rows] = True
-        self._record(rows, question_id, question_id, kind, clean, raw, detail)
+        self._record(rows, column=question_id, question=question_id, kind=kind, clean=clean, raw=raw, detail=detail)
 
-    def _record(self, rows, column, question_id, kind, clean, raw, detail):
+    def _record(self, rows, **fields):
+        # fields: column, question, kind, detail (one value each) and clean, raw (one per row).
         rows = np.asarray(rows, dtype=int)
-        self.records.append({
-            "row": rows, "org_id": self.meta["ResponseId"][rows], "column": np.full(len(rows), column, dtype=object),
-            "question": np.full(len(rows), question_id, dtype=object), "kind": np.full(len(rows), kind, dtype=object),
-            "clean": np.asarray(clean, dtype=object), "raw": np.asarray(raw, dtype=object),
-            "detail": np.full(len(rows), detail, dtype=object),
-        })
+        record = {"row": rows, "org_id": self.meta["ResponseId"][rows]}
+        for name in LOG_COLUMNS[2:]:
+            value = fields[name]
+            record[name] = (np.asarray(value, dtype=object) if name in ("clean", "raw") and not isinstance(value, str)
+                            else np.full(len(rows), value, dtype=object))
+        self.records.append(record)
 
 
 def _short_money(value: float) -> str:
