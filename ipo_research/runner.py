@@ -413,9 +413,11 @@ class _Progress:
 
     def line(self, run_id: str, event: str, detail: str = "", *, seconds: float | None = None) -> None:
         with self.lock:
+            width = len(str(self.total))
+            count = " " * (2 * width + 3)
             if event != "start":
                 self.finished += 1
-            count = f"[{self.finished:>{len(str(self.total))}}/{self.total}]"
+                count = f"[{self.finished:>{width}}/{self.total}]"
             took = f" {seconds:.1f}s" if seconds is not None else ""
             print(f"{count} {event:<10} {run_id}{took}" + (f"  ({detail})" if detail else ""),
                   file=self.stream, flush=True)

@@ -1,0 +1,151 @@
+"""Benchmark: ``ipo-research run`` against the plain way of running the same notebooks.
+
+The plain way is what one would script without the runner: for every run of the pipeline, one
+after another, papermill's command line (``-p`` for each parameter), then nbconvert's command
+line twice (the full page, and the reviewer page with ``--no-input``). The runner does the same
+executions in one process, in parallel, with both pages per run. Then the runner runs again
+with nothing changed.
+
+Bars (issue #6): the full run takes at most half the plain time on a 2-core machine, and a rerun
+with nothing changed at most 5% of the full run. Everything is written to a temporary folder,
+never to reports/. Stages whose notebook does not exist yet are left out (and listed), so the
+benchmark replays whatever the pipeline has.
+
+Usage::
+
+    .venv/bin/python benchmarks/run_pipeline.py [--repeat N] [--jobs N] [--pipeline PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+from ipo_research.paths import PIPELINE_PATH, PROJECT_ROOT, project_path
+from ipo_research.runner import RunRequest, plan
+
+FULL_BAR, RERUN_BAR = 0.50, 0.05
+BIN = Path(sys.executable).parent
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; exit 0 when both bars are met, 1 otherwise."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=1, help="repetitions; medians are reported")
+    parser.add_argument("--jobs", type=int, default=None, help="runner workers (default: cores)")
+    parser.add_argument("--pipeline", default=str(PIPELINE_PATH), help=argparse.SUPPRESS)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary output folder")
+    args = parser.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="ipo-benchmark-"))
+    try:
+        pipeline = _available_pipeline(project_path(args.pipeline), work)
+        times: dict[str, list[float]] = {"plain": [], "full": [], "rerun": []}
+        _warm_up()
+        for repeat in range(args.repeat):
+            round_dir = work / f"round{repeat}"
+            runs = plan(RunRequest(out_dir=str(round_dir / "plain"), pipeline_path=pipeline)).decisions
+            times["plain"].append(_plain(runs, round_dir / "plain"))
+            command = [str(BIN / "ipo-research"), "run", "--pipeline", str(pipeline),
+                       "--out", str(round_dir / "runner")]
+            if args.jobs:
+                command += ["--jobs", str(args.jobs)]
+            times["full"].append(_timed(command + ["--force"]))
+            times["rerun"].append(_timed(command))
+        _report(times, runs=len(runs), jobs=args.jobs or os.cpu_count(), repeat=args.repeat)
+        full, plain, rerun = (statistics.median(times[k]) for k in ("full", "plain", "rerun"))
+        return 0 if full / plain <= FULL_BAR and rerun / full <= RERUN_BAR else 1
+    finally:
+        if args.keep:
+            print(f"outputs kept in {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _available_pipeline(path: Path, work: Path) -> Path:
+    """The pipeline itself, or a copy without the stages whose notebook is missing."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    present, missing = [], []
+    for stage in raw["stages"]:
+        notebook = path.parent / stage["notebook"]
+        if notebook.is_file() and all(need in {s["name"] for s in present} for need in stage.get("needs", [])):
+            present.append({**stage, "notebook": str(notebook.resolve())})
+        else:
+            missing.append(stage["name"])
+    if not missing:
+        return path
+    print(f"left out (notebook not there yet, or needs one that is not): {', '.join(missing)}")
+    if not present:
+        raise SystemExit("no stage of the pipeline has its notebook yet; nothing to benchmark")
+    copy = work / "pipeline.yaml"
+    copy.write_text(yaml.safe_dump({**raw, "stages": present}, sort_keys=False), encoding="utf-8")
+    return copy
+
+
+def _warm_up() -> None:
+    """Load the libraries once so neither side pays for a cold disk cache."""
+    subprocess.run([sys.executable, "-c", "import papermill, nbconvert, pandas, ipykernel"],
+                   check=True, cwd=PROJECT_ROOT)
+
+
+def _plain(decisions, out: Path) -> float:
+    """papermill's CLI then nbconvert's CLI (twice), one run after another; seconds taken."""
+    (out / "notebooks").mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    for decision in decisions:
+        run = decision.run
+        executed = out / "notebooks" / f"{run.run_id}.ipynb"
+        command = [str(BIN / "papermill"), str(run.notebook), str(executed), "--cwd",
+                   str(PROJECT_ROOT), "-k", "python3", "--no-progress-bar"]
+        for name, value in run.parameters.items():
+            if isinstance(value, (list, dict)):
+                command += ["-y", json.dumps({name: value})]
+            else:
+                command += ["-p", name, str(value)]
+        _quiet(command, label=f"papermill {run.run_id}")
+        for extra, name in (([], run.run_id + ".full"), (["--no-input"], run.run_id)):
+            _quiet([str(BIN / "jupyter"), "nbconvert", "--to", "html", *extra, str(executed),
+                    "--output-dir", str(out / "html"), "--output", name],
+                   label=f"nbconvert {name}")
+    return time.perf_counter() - started
+
+
+def _quiet(command: list[str], *, label: str) -> None:
+    done = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True)
+    if done.returncode != 0:
+        print(f"  note: {label} exited {done.returncode} (timed all the same)")
+
+
+def _timed(command: list[str]) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        print(f"  note: {' '.join(command[1:3])} exited {done.returncode}: "
+              f"{done.stderr.strip().splitlines()[-1] if done.stderr.strip() else ''}")
+    return seconds
+
+
+def _report(times: dict[str, list[float]], *, runs: int, jobs: int | None, repeat: int) -> None:
+    plain, full, rerun = (statistics.median(times[k]) for k in ("plain", "full", "rerun"))
+    print(f"{runs} runs, {os.cpu_count()} cores, runner jobs {jobs}, {repeat} repetition(s), "
+          "medians in seconds")
+    print(f"  plain (papermill CLI + nbconvert CLI, one after another): {plain:8.2f}")
+    print(f"  ipo-research run --force:                                 {full:8.2f}")
+    print(f"  ipo-research run, nothing changed:                        {rerun:8.2f}")
+    for label, ratio, bar in (("full / plain", full / plain, FULL_BAR),
+                              ("rerun / full", rerun / full, RERUN_BAR)):
+        print(f"  {label}: {ratio:.3f}  (bar <= {bar:.2f}: {'met' if ratio <= bar else 'NOT met'})")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
