@@ -31,7 +31,9 @@ One rule for bad values: set missing and log
 Multi-select
     Split against the option list, never on every comma: at each position the longest code,
     label or alias that ends at a separator ("," ";" "|") or at the end is taken, so labels
-    that contain commas survive. Unanswered leaves every option column missing.
+    that contain commas survive. A blank answer means "none of these" (every option false,
+    logged ``none_chosen``) when the respondent answered a later question, and stays missing
+    (every option column missing) when they stopped before reaching it.
 Whole-row quarantine (rows that cannot be trusted)
     An empty row; a blank key; a test or preview response (a metadata ``Status`` of
     "Survey Preview", "Survey Test" or "Spam"); and duplicate keys. Among responses sharing a
@@ -200,19 +202,9 @@ def clean_responses(raw: RawExport, codebook) -> CleaningResult:
     """
     rows = np.asarray(raw.source_rows, dtype="int64")
     keys = _clean_key(raw, codebook)
-    columns, logs = {}, []
-    for question in codebook.public_questions:
-        if question.id not in raw.responses:
-            columns.update(_empty_columns(question, len(rows)))
-            continue
-        values, log = _clean_column(raw.responses[question.id], question,
-                                    codebook.missing_codes_for(question.id))
-        columns.update({name: values[name] for name in values})
-        if len(log):
-            log.insert(0, "row", rows[log.index])
-            log.insert(1, "key", keys.iloc[log.index].to_numpy())
-            logs.append(log.reset_index(drop=True))
-    frame = pd.DataFrame(columns, index=pd.RangeIndex(len(rows)))
+    frame, logs = _clean_columns(raw, codebook)
+    logs.append(_none_chosen(frame, raw, codebook))
+    logs = [_with_row_and_key(log, rows, keys) for log in logs if len(log)]
     frame["completeness"] = _completeness(frame, codebook)
     frame["source_row"] = rows
     reasons = _quarantine_reasons(raw, frame, codebook)
@@ -220,7 +212,7 @@ def clean_responses(raw: RawExport, codebook) -> CleaningResult:
     result = CleaningResult(
         responses=frame[kept].reset_index(drop=True),
         quarantine=_quarantine_frame(frame[~kept], reasons[~kept], codebook.key),
-        log=_log_frame(logs),
+        log=_log_frame(logs, codebook.question_ids),
         raw_rows=len(rows),
         source=raw.path,
         layout=raw.layout,
@@ -310,6 +302,48 @@ def missingness_by_question(responses: pd.DataFrame, codebook) -> pd.DataFrame:
         share = float(1 - answered.mean()) if len(responses) else float("nan")
         records.append({"question": question.id, "section": question.section, "missing_share": share})
     return pd.DataFrame(records)
+
+
+# --- columns -------------------------------------------------------------------------------
+
+def _clean_columns(raw: RawExport, codebook) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    length = len(raw.responses)
+    columns, logs = {}, []
+    for question in codebook.public_questions:
+        if question.id not in raw.responses:
+            columns.update(_empty_columns(question, length))
+            continue
+        values, log = _clean_column(raw.responses[question.id], question,
+                                    codebook.missing_codes_for(question.id))
+        columns.update({name: values[name] for name in values})
+        logs.append(log)
+    return pd.DataFrame(columns, index=pd.RangeIndex(length)), logs
+
+
+def _none_chosen(frame: pd.DataFrame, raw: RawExport, codebook) -> pd.DataFrame:
+    # A select-all question left blank by a respondent who answered a later question means
+    # "none of these"; left blank by one who stopped before it, it stays missing.
+    questions = [q for q in codebook.public_questions if q.id != codebook.key]
+    answered = np.column_stack([frame[list(q.columns)].notna().any(axis=1).to_numpy() for q in questions])
+    answered_later = np.zeros_like(answered)
+    answered_later[:, :-1] = np.logical_or.accumulate(answered[:, ::-1], axis=1)[:, ::-1][:, 1:]
+    logs = []
+    for position, question in enumerate(questions):
+        if question.type != "multi" or question.id not in raw.responses:
+            continue
+        blank = raw.responses[question.id].fillna("").astype("string").str.strip().eq("").to_numpy()
+        filled = blank & answered_later[:, position]
+        frame.loc[filled, list(question.columns)] = False
+        logs.append(pd.DataFrame({"question": question.id, "raw_value": "", "clean_value": "none",
+                                  "rule": "none_chosen"}, index=np.flatnonzero(filled)))
+    return pd.concat(logs) if logs else pd.DataFrame()
+
+
+def _with_row_and_key(log: pd.DataFrame, rows: np.ndarray, keys: pd.Series) -> pd.DataFrame:
+    log = log.copy()
+    log.insert(0, "row", rows[log.index])
+    log.insert(1, "key", keys.iloc[log.index].to_numpy())
+    return log.reset_index(drop=True)
 
 
 # --- one column --------------------------------------------------------------------------
@@ -612,9 +646,12 @@ def _quarantine_frame(rows: pd.DataFrame, reasons: pd.Series, key: str) -> pd.Da
     return frame.sort_values("source_row", kind="mergesort", ignore_index=True)
 
 
-def _log_frame(logs: list[pd.DataFrame]) -> pd.DataFrame:
+def _log_frame(logs: list[pd.DataFrame], question_order: tuple[str, ...]) -> pd.DataFrame:
     if not logs:
         return pd.DataFrame({name: pd.Series(dtype="int64" if name == "row" else "string")
                              for name in LOG_COLUMNS})
-    log = pd.concat(logs, ignore_index=True).sort_values("row", kind="mergesort", ignore_index=True)
+    log = pd.concat(logs, ignore_index=True)
+    position = log["question"].map({qid: i for i, qid in enumerate(question_order)})
+    order = np.lexsort((position.to_numpy(), log["row"].to_numpy()))
+    log = log.iloc[order].reset_index(drop=True)
     return log.astype({name: "string" for name in LOG_COLUMNS if name != "row"})

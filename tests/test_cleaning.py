@@ -136,10 +136,17 @@ def test_multi_select_keeps_labels_that_contain_commas():
     assert (row["crops__flowers"], row["crops__herbs_only"], row["crops__veg"]) == (True, True, False)
 
 
-def test_multi_select_unanswered_leaves_every_option_missing():
+def test_multi_select_unanswered_at_the_end_leaves_every_option_missing():
     result = _clean(crops=["", "Fruit"])
     assert result.responses.loc[0, ["crops__veg", "crops__fruit"]].isna().all()
     assert result.responses.loc[1, "crops__fruit"]
+
+
+def test_blank_multi_select_before_a_later_answer_means_none_chosen():
+    result = _clean(crops=["", ""], volunteers=["Yes", ""])
+    assert result.responses.loc[0, ["crops__veg", "crops__fruit"]].tolist() == [False, False]
+    assert result.responses.loc[1, ["crops__veg", "crops__fruit"]].isna().all()
+    assert _logged(result, "crops") == [("", "none", "none_chosen")]
 
 
 def test_multi_select_over_max_select_is_set_missing_and_logged():
