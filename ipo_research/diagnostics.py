@@ -120,7 +120,9 @@ def sample_size_message(statistics: dict) -> str | None:
     """
     if not statistics["small_sample_warning"]:
         return None
+    counted = ("observations of the rarer outcome" if statistics.get("family") in ("logit", "probit")
+               else "observations")
     return (f"Model {statistics['model']}: {statistics['n_obs']} observations for "
-            f"{statistics['n_params']} parameters ({statistics['obs_per_parameter']:.1f} per parameter, "
+            f"{statistics['n_params']} parameters ({statistics['obs_per_parameter']:.1f} {counted} per parameter, "
             f"below the rule of thumb of {SMALL_SAMPLE_RATIO}). Estimates are fragile: read the "
             "intervals, not the stars, and prefer the bootstrap intervals where given.")

@@ -19,7 +19,8 @@ import pandas as pd
 from ipo_research.model_specs import ModelSpec
 
 __all__ = ["sample_sentence", "findings_sentence", "mice_sentence", "bootstrap_sentence",
-           "model_summary"]
+           "model_summary", "run_summary", "robustness_summary", "reliability_sentence",
+           "warnings_summary"]
 
 _FAMILY_NAMES = {"ols": "linear regression (OLS)", "logit": "logistic regression",
                  "probit": "probit regression", "ordinal_logit": "ordinal logistic regression",
@@ -42,11 +43,14 @@ def sample_sentence(statistics: dict, *, unit: str = "respondent") -> str:
     -------
     str
     """
-    text = (f"Fitted on {statistics['n_obs']} {unit}s"
-            f" ({statistics['n_dropped']} left out for a missing answer"
-            + (", the rest imputed" if statistics["missing"] == "mice" else "") + "), "
+    left_out = (f"missing predictor values imputed, {statistics['n_dropped']} left out for a missing outcome"
+                if statistics["missing"] == "mice"
+                else f"{statistics['n_dropped']} left out for a missing answer")
+    per = (f"{unit}s with the rarer outcome" if statistics["family"] in ("logit", "probit")
+           else f"{unit}s")
+    text = (f"Fitted on {statistics['n_obs']} {unit}s ({left_out}), "
             f"{statistics['n_params']} parameters, "
-            f"{statistics['obs_per_parameter']:.1f} {unit}s per parameter")
+            f"{statistics['obs_per_parameter']:.1f} {per} per parameter")
     if pd.notna(statistics.get("r_squared")):
         text += f"; R² = {statistics['r_squared']:.2f}"
     elif pd.notna(statistics.get("pseudo_r_squared")):
@@ -80,7 +84,9 @@ def findings_sentence(coefficients: pd.DataFrame, *, family: str, level: float =
         f"`{row.term}` {row.estimate:+.3f} [{row.conf_low:.3f}, {row.conf_high:.3f}]"
         for row in clear.itertuples()
     )
-    return (f"{len(clear)} of {len(slopes)} terms have {level:.0%} intervals that exclude zero "
+    verb = "has its" if len(clear) == 1 else "have"
+    noun = "interval" if len(clear) == 1 else "intervals"
+    return (f"{len(clear)} of {len(slopes)} terms {verb} {level:.0%} {noun} excluding zero "
             f"(estimates on the {scale} scale): {listed}.")
 
 
@@ -150,3 +156,81 @@ def model_summary(spec: ModelSpec, statistics: dict, coefficients: pd.DataFrame,
     if statistics["small_sample_warning"]:
         lines.append(f"**Caution:** fewer than 10 {unit}s per parameter; treat the estimates as fragile.")
     return " ".join(lines)
+
+
+def run_summary(run, *, unit: str = "respondent") -> str:
+    """One paragraph per model of a run (:func:`model_summary`), as Markdown.
+
+    Parameters
+    ----------
+    run : ipo_research.model_run.ModelRun
+    unit : str, default "respondent"
+
+    Returns
+    -------
+    str
+    """
+    paragraphs = []
+    for fit in run.fits:
+        paragraphs.append(model_summary(fit.spec, fit.statistics, fit.coefficients, unit=unit))
+        paragraphs += [f"<small>Note: {note}</small>" for note in fit.notes]
+    return "\n\n".join(paragraphs)
+
+
+def robustness_summary(run) -> str:
+    """What multiple imputation and the bootstrap change, model by model, as Markdown.
+
+    Parameters
+    ----------
+    run : ipo_research.model_run.ModelRun
+
+    Returns
+    -------
+    str
+    """
+    lines = []
+    if not run.mice_comparison.empty:
+        for model, rows in run.mice_comparison.groupby("model", sort=False):
+            lines.append(f"**{model}**, complete cases against imputed: {mice_sentence(rows)}")
+    if not run.bootstrap.empty:
+        for model, rows in run.bootstrap.groupby("model", sort=False):
+            lines.append(f"**{model}**, bootstrap: {bootstrap_sentence(rows)}")
+    return "\n\n".join(lines) or "No model asked for multiple imputation or the bootstrap."
+
+
+def reliability_sentence(table: pd.DataFrame) -> str:
+    """Cronbach's alpha of each index in words.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`ipo_research.indices.reliability_table`.
+
+    Returns
+    -------
+    str
+    """
+    if table.empty:
+        return "The codebook defines no index."
+    parts = [
+        f"`{row.index}`: alpha = {row.alpha:.2f} (95% CI {row.conf_low:.2f} to {row.conf_high:.2f}; "
+        f"{row.n_items} items, {row.n_obs} complete respondents)"
+        for row in table.itertuples()
+    ]
+    return "Internal consistency of the indices, " + "; ".join(parts) + "."
+
+
+def warnings_summary(messages: list[str]) -> str:
+    """The small-sample warnings as a Markdown list (or a sentence saying there are none).
+
+    Parameters
+    ----------
+    messages : list of str
+
+    Returns
+    -------
+    str
+    """
+    if not messages:
+        return "Every model has at least 10 observations per parameter."
+    return "**Warning: small samples.**\n\n" + "\n".join(f"- {message}" for message in messages)

@@ -15,10 +15,37 @@ Examples
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
-__all__ = ["coefficient_plot", "residuals_vs_fitted"]
+__all__ = ["term_label", "coefficient_plot", "residuals_vs_fitted"]
+
+_CATEGORICAL_TERM = re.compile(r"^C\((?P<column>[^,)]+)(?:,[^)]*\))?\)?\[T\.(?P<level>.+)\]$")
+
+
+def term_label(term: str) -> str:
+    """A short label for a statsmodels term: ``C(network, Treatment('x'))[T.cpd]`` -> ``network = cpd``.
+
+    Parameters
+    ----------
+    term : str
+
+    Returns
+    -------
+    str
+        Other terms are returned unchanged.
+
+    Examples
+    --------
+    >>> term_label("C(primary_network, Treatment('unaffiliated'))[T.wfp]")
+    'primary_network = wfp'
+    >>> term_label("C(jurisdiction_level)[T.state]")
+    'jurisdiction_level = state'
+    """
+    match = _CATEGORICAL_TERM.match(term)
+    return f"{match['column'].strip()} = {match['level']}" if match else term
 
 
 def coefficient_plot(coefficients: pd.DataFrame, *, ax=None, drop_terms=("Intercept",),
@@ -55,7 +82,7 @@ def coefficient_plot(coefficients: pd.DataFrame, *, ax=None, drop_terms=("Interc
                     xerr=[rows["estimate"] - rows["conf_low"], rows["conf_high"] - rows["estimate"]],
                     fmt="o", capsize=3, label=model)
     ax.axvline(0, color="grey", linewidth=0.8, linestyle="--")
-    ax.set_yticks([position[term] for term in terms], labels=terms)
+    ax.set_yticks([position[term] for term in terms], labels=[term_label(term) for term in terms])
     ax.set_xlabel("Estimate with 95% confidence interval")
     if len(models) > 1:
         ax.legend(title="Model", loc="best")

@@ -31,7 +31,7 @@ from ipo_research.models import ModelFit, fit_complete_case, model_frame
 from ipo_research.tables import (bootstrap_table, coefficients_table, mice_comparison_table,
                                  model_fit_table)
 
-__all__ = ["ModelRun", "spec_seed", "run_models"]
+__all__ = ["ModelRun", "spec_seed", "prepare_responses", "run_models"]
 
 
 @dataclass
@@ -65,6 +65,43 @@ class ModelRun:
     influential: pd.DataFrame
     residuals: dict[str, pd.DataFrame] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
+
+
+def prepare_responses(responses: pd.DataFrame, codebook, *, context_path: str = "",
+                      state_column: str = "state") -> tuple[pd.DataFrame, str]:
+    """Add the optional state context and every codebook index to cleaned responses.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        Cleaned responses.
+    codebook : Codebook
+    context_path : str, default ""
+        State context table joined by ``state_column``; an empty string, or responses
+        without that column, leave the context out (surveys that are not about states).
+    state_column : str, default "state"
+
+    Returns
+    -------
+    responses : DataFrame
+        With context columns (when joined) and one column per index.
+    note : str
+        One sentence saying what was added, for the reader.
+    """
+    from ipo_research.indices import add_indices
+
+    added = []
+    if context_path and state_column in responses.columns:
+        from ipo_research.context import CONTEXT_COLUMNS, add_state_context
+
+        responses = add_state_context(responses, context_path, state_column=state_column)
+        added.append(f"state context ({', '.join(CONTEXT_COLUMNS)}) joined by `{state_column}`")
+    else:
+        added.append("no state context (no context file given or no state column)")
+    responses = add_indices(responses, codebook)
+    names = ", ".join(f"`{index.id}`" for index in codebook.indices) or "none"
+    added.append(f"indices computed from the codebook: {names}")
+    return responses, f"{len(responses)} rows; " + "; ".join(added) + "."
 
 
 def spec_seed(seed: int, spec_id: str) -> int:

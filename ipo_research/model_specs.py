@@ -40,6 +40,7 @@ __all__ = [
     "model_specs_from_dict",
     "formula_columns",
     "formula_outcome",
+    "specs_table",
 ]
 
 FAMILIES = ("ols", "logit", "probit", "ordinal_logit", "poisson", "negbin")
@@ -309,3 +310,25 @@ def _names_in(code: str, formula: str) -> list[str]:
               and id(node) not in attribute_owners and node.id not in _FORMULA_NAMES):
             names.append(node.id)
     return sorted(set(names), key=names.index)
+
+
+def specs_table(specs: list[ModelSpec]):
+    """The specs as a table for the reader: what each model asks and how it is fitted.
+
+    Parameters
+    ----------
+    specs : list of ModelSpec
+
+    Returns
+    -------
+    DataFrame
+        ``model, title, question, family, outcome, cov_type, missing, bootstrap``.
+    """
+    import pandas as pd
+
+    return pd.DataFrame([
+        {"model": spec.id, "title": spec.title, "question": spec.question, "family": spec.family,
+         "outcome": spec.outcome, "cov_type": spec.cov_type, "missing": spec.missing,
+         "bootstrap": spec.bootstrap}
+        for spec in specs
+    ])

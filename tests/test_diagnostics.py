@@ -58,4 +58,4 @@ def test_sample_size_message_only_when_below_ten_per_parameter():
     thin = {"model": "m", "n_obs": 54, "n_params": 16, "obs_per_parameter": 3.375, "small_sample_warning": True}
     assert sample_size_message(fine) is None
     assert sample_size_message(thin).startswith(
-        "Model m: 54 observations for 16 parameters (3.4 per parameter, below the rule of thumb of 10)")
+        "Model m: 54 observations for 16 parameters (3.4 observations per parameter, below the rule of thumb of 10)")
