@@ -34,7 +34,7 @@ report: setup ## Run every notebook on the shipped synthetic export into reports
 
 test: setup ## Run the whole test suite: unit tests, then nbval on the committed notebooks
 	@start=$$(date +%s); status=0; \
-	$(BIN)/python -m pytest -n $(JOBS) tests && \
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup tests && \
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider notebooks || status=$$?; \
 	echo "make test: $$(( $$(date +%s) - start )) s"; exit $$status

@@ -184,3 +184,43 @@ def test_command_line_exits_0_when_the_run_agrees(tmp_path):
     golden = _golden_folder(tmp_path / "golden", _SPEC, coefficients=_coefficients())
     run = _golden_folder(tmp_path / "run", "", coefficients=_coefficients())
     assert main([str(run), str(golden)]) == 0
+
+
+def _golden(name):
+    return pd.read_csv(GOLDEN_DIR / name, dtype=str, keep_default_na=False)
+
+
+def _spec(name):
+    return {spec.name: spec for spec in load_golden_spec(GOLDEN_DIR)}[name]
+
+
+@pytest.mark.xdist_group("default_run")
+def test_the_default_run_agrees_with_the_goldens(default_run_dir):
+    differences = compare_goldens(default_run_dir / "tables", GOLDEN_DIR)
+    assert differences.empty, "\n" + differences.to_string(index=False)
+
+
+def test_every_golden_table_named_in_the_spec_is_committed():
+    missing = [spec.name for spec in load_golden_spec(GOLDEN_DIR) if not (GOLDEN_DIR / spec.name).is_file()]
+    assert missing == [], "run 'make goldens' and review the diff"
+
+
+def _move_capacity_coefficient(by_tolerances: float):
+    """The golden coefficients with capacity_ols's member_funding_share estimate moved."""
+    spec, golden = _spec("coefficients.csv"), _golden("coefficients.csv")
+    row = golden.index[(golden["model"] == "capacity_ols") & (golden["term"] == "member_funding_share")][0]
+    estimate = float(golden.loc[row, "estimate"])
+    allowed = spec.tolerance.abs + spec.tolerance.rel * abs(estimate)
+    moved = golden.copy()
+    moved.loc[row, "estimate"] = repr(estimate + by_tolerances * allowed)
+    return compare_table(moved, golden, spec)
+
+
+def test_a_default_run_coefficient_moved_beyond_its_tolerance_fails_the_golden_comparison():
+    differences = _move_capacity_coefficient(2.0)
+    assert differences[["key", "column"]].values.tolist() == [
+        ["model=capacity_ols, term=member_funding_share", "estimate"]]
+
+
+def test_a_default_run_coefficient_moved_within_its_tolerance_passes():
+    assert _move_capacity_coefficient(0.5).empty
