@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ipo_research._synth_truth import logistic, pick, weights_for
+from ipo_research._synth_draws import logistic, pick, weights_for
 
 __all__ = ["self_ratings", "views_answers", "growth_answers"]
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ipo_research._synth_export import format_times
-from ipo_research._synth_truth import logistic
+from ipo_research._synth_draws import logistic
 
 __all__ = ["Mess", "LOG_COLUMNS"]
 

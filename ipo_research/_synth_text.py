@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ipo_research._synth_truth import logistic
+from ipo_research._synth_draws import logistic
 from ipo_research._synth_words import (
     AREA_CODES, FIRST_NAMES, LAST_NAMES, LESSON_OPENINGS, LESSON_THEMES, ORG_CORES,
     OTHER_CONSTITUENCIES, OTHER_NETWORKS, OTHER_OBSTACLES, PLACES, VISION_BODIES, VISION_OPENINGS,

@@ -14,12 +14,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ipo_research._synth_answers import growth_answers, self_ratings, views_answers
+from ipo_research._synth_draws import logistic, pick, quota_draw, weights_for
+from ipo_research._synth_frame import values_to_frame
+from ipo_research._synth_text import open_text_answers
 from ipo_research._synth_words import STATES, WFP_STATES
 
 __all__ = [
     "LATENT_BETA", "LATENT_NOISE_SD", "ITEM_NOISE_SD", "ITEM_SCALES", "NETWORK_SHARES",
-    "CAPACITY_FORMULA", "STEPS", "capacity_values", "random_streams", "design_columns", "generate_truth", "logistic", "pick",
-    "quota_draw", "weights_for",
+    "CAPACITY_FORMULA", "STEPS", "capacity_values", "random_streams", "design_columns", "generate_truth",
 ]
 
 # The planted effects: latent electoral capacity L = X beta + u, u ~ N(0, LATENT_NOISE_SD),
@@ -70,11 +73,6 @@ def random_streams(seed: int) -> dict[str, np.random.Generator]:
 
 def generate_truth(codebook, *, n: int, rngs: dict) -> tuple[pd.DataFrame, dict]:
     """Draw ``n`` organizations; return the truth frame (cleaned types) and hidden latents."""
-    # Imported here: those modules build on this one's helpers.
-    from ipo_research._synth_answers import growth_answers, self_ratings, views_answers
-    from ipo_research._synth_frame import values_to_frame
-    from ipo_research._synth_text import open_text_answers
-
     values, latent = capacity_values(codebook, n=n, rngs=rngs)
     self_ratings(codebook, values, latent, rngs["ratings"])
     views_answers(codebook, values, latent, rngs["views"])
@@ -92,37 +90,6 @@ def capacity_values(codebook, *, n: int, rngs: dict) -> tuple[dict, dict]:
     _latent_capacity(values, latent, rngs["capacity"], n)
     _program_2016(values, latent, rngs["program"], n)
     return values, latent
-
-
-def quota_draw(rng: np.random.Generator, codes: tuple, shares: dict, n: int) -> np.ndarray:
-    """Exactly-proportional allocation of ``codes`` to ``n`` rows (largest remainder), shuffled."""
-    weights = np.array([shares.get(code, 0.0) for code in codes], dtype=float)
-    expected = weights / weights.sum() * n
-    counts = np.floor(expected).astype(int)
-    # Largest remainders first; ties go to the earlier code, so the allocation is deterministic.
-    order = np.argsort(-(expected - counts), kind="stable")
-    counts[order[: n - counts.sum()]] += 1
-    return rng.permutation(np.repeat(np.array(codes, dtype=object), counts))
-
-
-def pick(rng: np.random.Generator, codes: tuple, probabilities, n: int | None = None) -> np.ndarray:
-    """One code per row, from (n, k) row probabilities or (k,) probabilities shared by ``n`` rows."""
-    probabilities = np.asarray(probabilities, dtype=float)
-    if probabilities.ndim == 1:
-        probabilities = np.broadcast_to(probabilities, (n, len(codes)))
-    cumulative = np.cumsum(probabilities / probabilities.sum(axis=1, keepdims=True), axis=1)
-    chosen = (rng.random((len(cumulative), 1)) > cumulative[:, :-1]).sum(axis=1)
-    return np.array(codes, dtype=object)[chosen]
-
-
-def weights_for(codes: tuple, table: dict, default: float) -> np.ndarray:
-    """Weights of ``codes`` from ``table``; codes the generator does not know get ``default``."""
-    return np.array([table.get(code, default) for code in codes], dtype=float)
-
-
-def logistic(x):
-    """The logistic function, for probabilities driven by traits."""
-    return 1.0 / (1.0 + np.exp(-x))
 
 
 def _identity(codebook, values, latent, rng, n):

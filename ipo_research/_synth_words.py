@@ -7,6 +7,12 @@ addresses use the reserved ``example.org`` domain.
 
 from __future__ import annotations
 
+__all__ = [
+    "STATES", "WFP_STATES", "PLACES", "ORG_CORES", "FIRST_NAMES", "LAST_NAMES", "AREA_CODES",
+    "OTHER_NETWORKS", "OTHER_CONSTITUENCIES", "OTHER_OBSTACLES", "LESSON_OPENINGS", "LESSON_THEMES",
+    "VISION_OPENINGS", "VISION_BODIES", "VISION_SECOND_PARAGRAPH",
+]
+
 # USPS code -> (state name, relative weight of IPOs based there). The weights are the
 # generator's assumption: more organizations in large, union-dense and WFP states.
 STATES = {
