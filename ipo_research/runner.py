@@ -31,7 +31,7 @@ from ipo_research.manifest import (
 from ipo_research.paths import PIPELINE_PATH, PROJECT_ROOT, REPORTS_DIR, project_path, relative_to_root
 from ipo_research.pipeline import Pipeline, Run, load_pipeline, parse_assignments, plan_runs
 
-__all__ = ["RunRequest", "RunResult", "Decision", "plan", "run_pipeline", "pipeline_status",
+__all__ = ["RunRequest", "RunResult", "Decision", "Plan", "plan", "run_pipeline", "pipeline_status",
            "request_from_args", "run_command", "status_command"]
 
 # Command-line options and the notebook parameter each one sets.
@@ -111,14 +111,28 @@ class Decision:
 
 
 @dataclass
-class _Plan:
+class Plan:
+    """Every run of a request, decided, before anything executes.
+
+    Attributes
+    ----------
+    pipeline : Pipeline
+    decisions : list of Decision
+        One per run, in run order.
+    previous : dict
+        The last manifest (empty if none).
+    notebooks : dict
+        Declared parameters and sha256 by notebook, cached in the manifest so a no-op rerun
+        need not import papermill.
+    """
+
     pipeline: Pipeline
     decisions: list[Decision]
     previous: dict[str, Any]
     notebooks: dict[str, Any]
 
 
-def plan(request: RunRequest) -> _Plan:
+def plan(request: RunRequest) -> Plan:
     """Resolve, check and decide every run of ``request`` without executing anything.
 
     Parameters
@@ -127,9 +141,7 @@ def plan(request: RunRequest) -> _Plan:
 
     Returns
     -------
-    object
-        With ``pipeline``, ``decisions`` (one :class:`Decision` per run, in run order),
-        ``previous`` (the last manifest) and ``notebooks`` (declared parameters by notebook).
+    Plan
 
     Raises
     ------
@@ -157,7 +169,7 @@ def plan(request: RunRequest) -> _Plan:
         reasons += [f"upstream {rid} reruns" for rid, d in upstream.items()
                     if d.redo and not any(rid in reason for reason in reasons)]
         decisions.append(Decision(run=run, key=key, reasons=tuple(reasons), previous=record))
-    return _Plan(pipeline=pipeline, decisions=decisions, previous=previous, notebooks=notebooks)
+    return Plan(pipeline=pipeline, decisions=decisions, previous=previous, notebooks=notebooks)
 
 
 def _declared_cache(previous: dict[str, Any], notebooks: dict[str, Any]):
@@ -384,7 +396,7 @@ def _banner(parameters: dict[str, Any]) -> str:
     return data_banner(parameters["data_path"]).data
 
 
-def _manifest(current: _Plan, records: dict[str, dict[str, Any]], fixed: dict[str, Any], *,
+def _manifest(current: Plan, records: dict[str, dict[str, Any]], fixed: dict[str, Any], *,
               seconds: float) -> dict[str, Any]:
     """Records of this plan's runs, in run order, plus earlier records of stages not planned."""
     planned_stages = {d.run.stage for d in current.decisions}

@@ -149,3 +149,20 @@ def test_parse_assignments_splits_on_the_first_equals_sign():
 def test_parse_assignments_refuses_text_without_equals_sign():
     with pytest.raises(ParameterError, match="expected NAME=VALUE"):
         parse_assignments(["seed"])
+
+
+def test_the_projects_pipeline_plans_one_profile_run_per_network():
+    from ipo_research.codebook import load_codebook
+    from ipo_research.paths import PIPELINE_PATH
+
+    missing = [s for s in ("01_clean", "02_landscape", "03_strengths", "04_models", "05_growth",
+                           "06_profile") if not (PIPELINE_PATH.parent / f"{s}.ipynb").is_file()]
+    if missing:
+        pytest.skip(f"notebooks not written yet: {', '.join(missing)}")
+    runs = plan_runs(load_pipeline(PIPELINE_PATH), out="reports")
+    networks = load_codebook().question("primary_network").level_codes
+    assert [run.stage for run in runs][:5] == ["clean", "landscape", "strengths", "models", "growth"]
+    assert [run.run_id for run in runs][5:] == [f"06_profile__group_value={n}" for n in networks]
+    assert runs[0].parameters["data_path"] == "data/synthetic/ipo_survey_2016_synthetic.csv"
+    assert {run.parameters["data_path"] for run in runs[1:]} == {"reports/data/responses.parquet"}
+    assert all(run.needs == ("01_clean",) for run in runs[1:])
