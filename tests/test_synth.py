@@ -322,3 +322,57 @@ def test_default_sample_confidence_intervals_cover_the_truth(codebook):
     # 14 slopes at 95% each: about 0.7 misses expected; the default sample misses one
     # (the 3 organizations of "other", see data/synthetic/README.md).
     assert sum(not hit for hit in covered) <= 1
+
+
+def test_planted_effects_file_matches_the_generator():
+    from ipo_research.synth import LATENT_BETA
+
+    planted = yaml.safe_load(PLANTED_PATH.read_text(encoding="utf-8"))
+    assert planted["latent"] == LATENT_BETA
+    # index scale = beta / sd(L + e): the simulation and the analytic value agree closely
+    for term, analytic in planted["index_scale_analytic"].items():
+        assert planted["index_scale"][term] == pytest.approx(analytic, abs=0.005), term
+
+
+def test_answers_left_clean_render_the_truth(raw, codebook):
+    truth = synthesize_truth(codebook).set_index("org_id")
+    log = pd.read_csv(MESS_LOG_PATH, dtype=str, keep_default_na=False)
+    first = raw.drop_duplicates("ResponseId").set_index("ResponseId")
+    for question_id in ("jurisdiction_level", "members", "rating_overall_electoral", "legal_entities"):
+        question = codebook.question(question_id)
+        messed = set(log.loc[log["question"] == question_id, "org_id"])
+        kept = [org for org in first.index if org not in messed and first.at[org, "Finished"] == "True"]
+        shown = first.loc[kept, tag(codebook, question_id)]
+        if question.type == "multi":
+            expected = [",".join(o.label for o in question.options if truth.at[org, f"{question_id}__{o.code}"])
+                        for org in kept]
+        elif question.type == "integer":
+            expected = [str(truth.at[org, question_id]) for org in kept]
+        else:
+            expected = [question.label_of(truth.at[org, question_id]) for org in kept]
+        assert shown.tolist() == expected, question_id
+
+
+def test_readme_names_the_rows_of_the_structural_mess():
+    readme = (PROJECT_ROOT / "data" / "synthetic" / "README.md").read_text(encoding="utf-8")
+    log = pd.read_csv(MESS_LOG_PATH, dtype=str, keep_default_na=False)
+    for kind in ("duplicate", "partial", "impossible"):
+        line = next(text for text in readme.splitlines() if text.startswith(f"| `{kind}` |"))
+        for row in log.loc[log["kind"] == kind, "row"]:
+            assert re.search(rf"\b{row}\b", line.rsplit("|", 2)[1]), (kind, row)
+
+
+def test_command_line_writes_the_export(tmp_path):
+    from ipo_research.cli import main
+
+    target = tmp_path / "small.csv"
+    assert main(["synth", "--n", "10", "--seed", "4", "--out", str(target)]) == 0
+    assert len(pd.read_csv(target, dtype=str, skiprows=[1, 2])) == 11  # 10 and one duplicate
+
+
+def test_command_line_refuses_a_bad_size_with_exit_code_2(tmp_path, capsys):
+    from ipo_research.cli import main
+
+    assert main(["synth", "--n", "0", "--out", str(tmp_path / "none.csv")]) == 2
+    assert "n must be a positive whole number" in capsys.readouterr().err
+    assert not (tmp_path / "none.csv").exists()
