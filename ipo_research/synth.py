@@ -126,6 +126,11 @@ def synthesize_truth(codebook, *, n: int = 75, seed: int = 2016) -> pd.DataFrame
     -------
     DataFrame
         One row per organization, one column per cleaned column of the codebook.
+
+    Examples
+    --------
+    >>> synthesize_truth(load_codebook(), n=5, seed=1)["members"].dtype  # doctest: +SKIP
+    Int64Dtype()
     """
     _check_arguments(n, seed)
     truth, _ = generate_truth(codebook, n=n, rngs=random_streams(seed))
@@ -145,6 +150,11 @@ def synthesize_export(codebook, *, n: int = 75, seed: int = 2016) -> pd.DataFram
     -------
     DataFrame
         Columns are the export tags (header row 1).
+
+    Examples
+    --------
+    >>> synthesize_export(load_codebook(), n=5, seed=1).iloc[1, 0]  # doctest: +SKIP
+    '{"ImportId":"startDate","timeZone":"America/New_York"}'
     """
     return synthesize(codebook, n=n, seed=seed).export
 
@@ -188,6 +198,10 @@ def write_mess_log(path, *, codebook, n: int = 75, seed: int = 2016) -> Path:
     Returns
     -------
     Path
+
+    Examples
+    --------
+    >>> write_mess_log("data/synthetic/mess_log.csv", codebook=load_codebook())  # doctest: +SKIP
     """
     log = synthesize(codebook, n=n, seed=seed).mess
     return _write_text(path, log.to_csv(index=False, lineterminator="\n"))
@@ -207,6 +221,12 @@ def mean_z_index(frame: pd.DataFrame, index) -> pd.Series:
     -------
     Series
         Float scores; missing where fewer than ``min_items`` items were answered.
+
+    Examples
+    --------
+    >>> codebook = load_codebook()  # doctest: +SKIP
+    >>> mean_z_index(synthesize_truth(codebook), codebook.index("electoral_capacity")).mean()  # doctest: +SKIP
+    0.0
     """
     items = pd.DataFrame({item: frame[item].astype("float64") for item in index.items})
     for item, transform in index.transform.items():
@@ -237,6 +257,11 @@ def planted_effects(codebook, *, n: int = 1_000_000, seed: int = 1108) -> dict:
     dict
         ``latent`` (term -> beta), ``index_scale`` (term -> coefficient), ``index_scale_analytic``
         (beta / sd(L + e), ignoring the rounding of counts) and the settings of the simulation.
+
+    Examples
+    --------
+    >>> planted_effects(load_codebook(), n=50_000)["index_scale"]["legal_entities__c4"]  # doctest: +SKIP
+    0.37...
     """
     import statsmodels.formula.api as smf
 
@@ -273,6 +298,10 @@ def write_planted_effects(path, *, codebook, n: int = 1_000_000, seed: int = 110
     Returns
     -------
     Path
+
+    Examples
+    --------
+    >>> write_planted_effects("data/synthetic/planted_effects.yaml", codebook=load_codebook())  # doctest: +SKIP
     """
     effects = planted_effects(codebook, n=n, seed=seed)
     header = ("# Planted effects of the synthetic IPO export (see README.md in this folder).\n"
