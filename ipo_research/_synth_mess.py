@@ -54,8 +54,13 @@ class Mess:
         budget = truth["annual_budget"].to_numpy(dtype=float, na_value=np.nan)
         # Observed size: missingness depends on the (reported) 2016 budget, so it is at random.
         self.size = (np.log(budget) - 13.2) / 0.9
-        order = rng.permutation(self.n)
-        self.special = lambda start, count: order[np.arange(start, start + count) % self.n]
+        # One shuffled order of organizations hands out the rows that carry one-off mess
+        # (partial, impossible, duplicated), so they differ whenever there are enough rows.
+        self._special_order = rng.permutation(self.n)
+
+    def special(self, start: int, count: int) -> np.ndarray:
+        """Rows ``start`` to ``start + count`` of the shuffled order (wrapping around small exports)."""
+        return self._special_order[np.arange(start, start + count) % self.n]
 
     def plant_all(self, *, partial: int, impossible: int) -> None:
         """Every kind of cell mess, in an order where later kinds skip messed or empty cells."""
