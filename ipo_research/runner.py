@@ -351,6 +351,7 @@ def _run_one(decision: Decision, request: RunRequest) -> dict[str, Any]:
         result = execute_notebook(run.notebook, out / output, run.parameters, timeout=run.timeout)
         record.update(status=result.status, attempts=result.attempts,
                       error=result.error.describe() if result.error else None,
+                      error_detail=result.error.evalue if result.error else None,
                       failed_cell=result.error.cell if result.error else None)
         data = _data_record(run.parameters)
         record["data"] = data
@@ -369,7 +370,7 @@ def _base_record(decision: Decision, request: RunRequest) -> dict[str, Any]:
         "id": run.run_id, "stage": run.stage, "notebook": _shown(run.notebook),
         "parameters": run.parameters, "output": f"notebooks/{run.run_id}.ipynb", "html": {},
         "status": "failed", "duration_s": None, "attempts": 0, "error": None,
-        "failed_cell": None, "finished": None, "data": None, "reasons": list(decision.reasons),
+        "error_detail": None, "failed_cell": None, "finished": None, "data": None, "reasons": list(decision.reasons),
         "key": decision.key.digest, "hashes": decision.key.to_dict(),
     }
 
@@ -445,8 +446,10 @@ class _Progress:
         for decision in decisions:
             record = records[decision.run.run_id]
             if record["status"] != "ok":
+                page = (record.get("html") or {}).get("full")
                 lines.append(f"  {record['status'].upper():<8} {record['stage']:<12} "
-                             f"{record['id']}: {record.get('error') or ''}")
+                             f"{record['id']}: {record.get('error') or ''}"
+                             + (f"  (see {page})" if page else ""))
         with self.lock:
             print("\n".join(lines), file=self.stream, flush=True)
 

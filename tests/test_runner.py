@@ -193,6 +193,7 @@ def test_failure_is_isolated_dependents_skipped_and_exit_code_is_1(tmp_path, cap
     assert all((tmp_path / "out" / page).is_file() for page in failed["html"].values())
     assert "skipped: needs 02_consume" in manifest["runs"][4]["error"]
     assert "FAILED   consume      02_consume: In [" in stderr
+    assert "ValueError: asked to fail  (see html/02_consume.full.html)" in stderr
     would = _would_run(request, out_dir=str(tmp_path / "out"), package_dir=PACKAGE_DIR,
                        overrides={"fail": "true"})
     assert would == {"02_consume": ["last run failed"],
