@@ -269,38 +269,44 @@ def _read_grid(resolved: Path, shown: str) -> tuple[pd.DataFrame, str | None, st
         return _read_stat_grid(resolved, shown, _STAT_SUFFIXES[suffix]), None, suffix
     if suffix in _EXCEL_SUFFIXES:
         return _read_excel_grid(resolved, shown), None, suffix
-    text, encoding = _decode(resolved.read_bytes(), shown)
-    return _parse_csv(text, shown), encoding, ".csv"
+    data = resolved.read_bytes()
+    encoding = _encoding_of(data, shown)
+    return _parse_csv(data, encoding, shown), encoding, ".csv"
 
 
-def _decode(data: bytes, shown: str) -> tuple[str, str]:
+def _encoding_of(data: bytes, shown: str) -> str:
+    # Decode once to check (the text is dropped: pandas parses the bytes, which keeps peak
+    # memory near twice the file size for large exports).
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
+        return "utf-16"
     if b"\x00" in data[:65536]:
         raise ReadError(f"{shown}: this is a binary file, not a CSV export. Export the survey as CSV, "
                         "XLSX, SAV or DTA.")
     try:
-        text, encoding = data.decode("utf-8-sig"), "utf-8"
+        data.decode("utf-8")
+        encoding = "utf-8"
     except UnicodeDecodeError as error:
         try:
-            text, encoding = data.decode("cp1252"), "windows-1252"
+            data.decode("cp1252")
+            encoding = "windows-1252"
         except UnicodeDecodeError:
             line = data[: error.start].count(b"\n") + 1
             raise ReadError(
                 f"{shown}: unreadable encoding: byte 0x{data[error.start]:02x} on line {line} is neither "
                 "UTF-8 nor Windows-1252. Save the file as UTF-8 CSV."
             ) from None
-    sample = text[:65536]
+    sample = data[:65536].decode(encoding, errors="ignore")
     if sample and sum(char in _CONTROL_CHARACTERS for char in sample) > max(3, len(sample) // 100):
         raise ReadError(f"{shown}: the file is not text (it holds control characters). Export the survey "
                         "as CSV, XLSX, SAV or DTA.")
-    return text, encoding
+    return encoding
 
 
-def _parse_csv(text: str, shown: str) -> pd.DataFrame:
+def _parse_csv(data: bytes, encoding: str, shown: str) -> pd.DataFrame:
+    codec = {"utf-8": "utf-8-sig", "windows-1252": "cp1252"}.get(encoding, encoding)
     try:
-        grid = pd.read_csv(_stdio.StringIO(text), header=None, dtype=str, keep_default_na=False,
-                           na_filter=False, skip_blank_lines=False, engine="c")
+        grid = pd.read_csv(_stdio.BytesIO(data), header=None, dtype=str, keep_default_na=False,
+                           na_filter=False, skip_blank_lines=False, engine="c", encoding=codec)
     except pd.errors.EmptyDataError:
         raise ReadError(f"{shown}: the file holds no rows. Export the survey again.") from None
     except pd.errors.ParserError as error:
