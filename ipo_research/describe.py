@@ -30,8 +30,12 @@ __all__ = [
     "crosstab",
     "association_test",
     "group_vs_rest",
+    "labelled",
+    "category_table",
     "likert_by_group",
     "multi_by_group",
+    "group_tests",
+    "target_summary",
 ]
 
 _LOG_SCALE_UNITS = ("USD",)
@@ -485,3 +489,102 @@ def _yes_no_by_group(flags: pd.Series, groups: pd.Series, *, question: str,
         rows.append({"question": question, "label": label, "group": str(group), "yes": yes,
                      "no": int(members.size - yes), "n": int(members.size)})
     return rows
+
+
+def labelled(values: pd.Series, question: Question) -> pd.Series:
+    """Codes of a single question replaced by their labels, in codebook order.
+
+    Examples
+    --------
+    >>> from ipo_research.codebook import Level, Question
+    >>> q = Question(id="n", section="s", type="single", text="N",
+    ...              levels=(Level("cpd", "Center for Popular Democracy"), Level("wfp", "WFP")))
+    >>> labelled(pd.Series(["wfp", None]), q).tolist()
+    ['WFP', nan]
+    """
+    labels = {str(code): question.label_of(code) for code in question.level_codes}
+    mapped = values.astype("string").map(labels, na_action="ignore").astype(object)
+    return pd.Series(pd.Categorical(mapped, categories=list(labels.values())),
+                     index=values.index, name=values.name)
+
+
+def category_table(values: pd.Series, *, alpha: float = 0.05) -> pd.DataFrame:
+    """A frequency table of any categorical column (e.g. the joined ``census_region``).
+
+    Returns the columns of :func:`frequency_table`; rows follow the categories, or the sorted
+    values when the column is not categorical.
+
+    Examples
+    --------
+    >>> category_table(pd.Series(["West", "South", "West"]))["count"].tolist()
+    [1, 2]
+    """
+    question = Question(id=str(values.name or "value"), section="", type="single", text="")
+    return frequency_table(values.to_frame(question.id), question, alpha=alpha)
+
+
+def group_tests(long: pd.DataFrame, *, seed: int = 2016) -> pd.Series:
+    """p-value per item of a by-group count table (:func:`likert_by_group`, :func:`multi_by_group`).
+
+    Each item's yes/no by group table is tested with :func:`association_test`.
+
+    Returns
+    -------
+    Series of float
+        Indexed by ``question``.
+    """
+    tests = {}
+    for question, item in long.groupby("question", sort=False):
+        table = item.set_index("group")[["yes", "no"]]
+        tests[question] = association_test(table, seed=seed)["p_value"]
+    return pd.Series(tests, name="p_value", dtype=float)
+
+
+def target_summary(responses: pd.DataFrame, pairs: dict[str, tuple[str, str]], *,
+                   alpha: float = 0.05) -> pd.DataFrame:
+    """Targets against today: medians, the median ratio and the share aiming higher.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        Cleaned responses.
+    pairs : dict of str to (str, str)
+        Row label to ``(today_column, target_column)``, e.g.
+        ``{"Budget": ("annual_budget", "budget_target_2019")}``.
+    alpha : float, default 0.05
+        1 - confidence level of the Wilson interval of ``growing_share``.
+
+    Returns
+    -------
+    DataFrame
+        One row per pair, over organizations answering both (``n``): ``measure, n,
+        median_today, median_target, median_ratio`` (target / today, for today > 0),
+        ``growing`` and ``not_growing`` (target above today or not), ``growing_share`` and
+        its interval.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"now": [10.0, 20, 40, None], "goal": [20.0, 20, 80, 5]})
+    >>> row = target_summary(frame, {"X": ("now", "goal")}).iloc[0]
+    >>> int(row["n"]), float(row["median_ratio"]), int(row["growing"])
+    (3, 2.0, 2)
+    """
+    rows = []
+    for measure, (today_column, target_column) in pairs.items():
+        today = pd.to_numeric(_column(responses, today_column), errors="coerce").astype(float)
+        target = pd.to_numeric(_column(responses, target_column), errors="coerce").astype(float)
+        both = today.notna() & target.notna()
+        today, target = today[both], target[both]
+        growing = int((target > today).sum())
+        positive = today > 0
+        rows.append({
+            "measure": measure, "n": int(both.sum()),
+            "median_today": today.median(), "median_target": target.median(),
+            "median_ratio": (target[positive] / today[positive]).median(),
+            "growing": growing, "not_growing": int(both.sum()) - growing,
+        })
+    summary = pd.DataFrame(rows)
+    summary["growing_share"] = summary["growing"] / summary["n"].where(summary["n"] > 0)
+    summary["growing_ci_low"], summary["growing_ci_high"] = wilson_interval(
+        summary["growing"], summary["n"], alpha=alpha)
+    return summary

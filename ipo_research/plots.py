@@ -9,6 +9,8 @@ Axes. Nothing here saves or shows a figure: notebooks save through
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -81,7 +83,7 @@ def likert_bars(table: pd.DataFrame, *, shares: list[str], labels: list[str], ax
     for index in table.index[withheld]:
         ax.text(0, positions[index], _WITHHELD, ha="center", va="center", fontsize=8, color=MUTED)
     ax.axvline(0, color="#333333", linewidth=0.8)
-    ax.set_yticks(range(len(order)), [table.loc[index, "label"] for index in order])
+    ax.set_yticks(range(len(order)), [_wrap(table.loc[index, "label"]) for index in order])
     ax.set_xlim(-1, 1)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{abs(x):.0%}"))
     ax.set_xlabel("Share of organizations answering (lower answers left, higher right)")
@@ -133,7 +135,7 @@ def ranked_bars(table: pd.DataFrame, *, value: str = "share", low: str = "ci_low
     for position, index in zip(y, order):
         if np.isnan(shown.loc[index, value]):
             ax.text(0.01, position, _WITHHELD, va="center", fontsize=8, color=MUTED)
-    ax.set_yticks(y, table.loc[order, "label"])
+    ax.set_yticks(y, [_wrap(label) for label in table.loc[order, "label"]])
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlabel("Share of organizations (bars: 95% Wilson interval)")
@@ -186,8 +188,9 @@ def distribution_plot(frame: pd.DataFrame, *, columns: list[str], labels: list[s
                    orientation="horizontal", whis=(10, 90), showfliers=False, widths=0.55,
                    patch_artist=True, boxprops={"facecolor": "#cfe3f3", "edgecolor": ACCENT},
                    medianprops={"color": "#1a1a1a", "linewidth": 1.5})
-    ax.set_yticks(positions, [f"{label} (n={len(values)})" if len(values) >= min_n
-                              else f"{label} ({_WITHHELD})" for label, values in zip(labels, series)])
+    ax.set_yticks(positions, [_wrap(f"{label} (n={len(values)})" if len(values) >= min_n
+                                    else f"{label} ({_WITHHELD})")
+                              for label, values in zip(labels, series)])
     if log_scale:
         ax.set_xscale("log")
     ax.grid(axis="y", visible=False)
@@ -216,6 +219,8 @@ def share_heatmap(table: pd.DataFrame, *, ax=None, title: str | None = None,
     """
     import seaborn as sns
 
+    table = table.rename(index=lambda label: _wrap(str(label)),
+                         columns=lambda label: _wrap(str(label), width=22))
     numbers = table.apply(pd.to_numeric, errors="coerce").astype(float)
     text = table.map(lambda cell: cell if isinstance(cell, str) else f"{cell:.0%}")
     if ax is None:
@@ -239,6 +244,11 @@ def share_heatmap(table: pd.DataFrame, *, ax=None, title: str | None = None,
     if title:
         ax.set_title(title)
     return ax
+
+
+def _wrap(label: str, width: int = 42) -> str:
+    # Long question texts become several short lines instead of squeezing the plot.
+    return "\n".join(textwrap.wrap(str(label), width=width)) or str(label)
 
 
 def _require(table: pd.DataFrame, columns: list[str]) -> None:

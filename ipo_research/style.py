@@ -32,6 +32,7 @@ __all__ = [
     "apply_style",
     "save_figure",
     "save_table",
+    "figure_output",
 ]
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour
@@ -151,3 +152,33 @@ def _output_folder(out_dir: str | Path, kind: str, name: str) -> Path:
     folder = project_path(out_dir) / kind
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def figure_output(fig, name: str, out_dir: str | Path):
+    """Save ``fig`` (see :func:`save_figure`), close it, and return the saved PNG for display.
+
+    A notebook cell ending with this call shows the figure exactly as saved, once, with no
+    ``<Figure size ...>`` text.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    name : str
+        Content name of the figure.
+    out_dir : str or Path
+        The run's output folder OUT.
+
+    Returns
+    -------
+    IPython.display.Image
+    """
+    import matplotlib.pyplot as plt
+    from IPython.display import Image
+
+    png, _ = save_figure(fig, name, out_dir)
+    plt.close(fig)
+    data = png.read_bytes()
+    # Show at 100 dpi on screen; the file keeps FIGURE_DPI for print. A PNG's width is the
+    # big-endian integer at bytes 16-20 of its header.
+    width = int(int.from_bytes(data[16:20], "big") * 100 / FIGURE_DPI)
+    return Image(data=data, format="png", width=width)

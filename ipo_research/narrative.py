@@ -1,0 +1,265 @@
+"""Sentences and reader-facing tables built from computed, published numbers.
+
+Every number a reviewer reads in a notebook's prose comes from here, computed from a table
+that already went through :mod:`ipo_research.disclosure`; a withheld value is never put into
+a sentence (the sentence skips it or says it is withheld). Functions return Markdown strings
+or DataFrames of display strings; they do not touch files.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "is_shown",
+    "percent",
+    "money",
+    "number",
+    "format_table",
+    "join_phrases",
+    "frequency_sentence",
+    "multi_sentence",
+    "numeric_sentence",
+    "likert_sentence",
+    "group_difference_sentence",
+    "quotes_markdown",
+]
+
+
+def is_shown(value) -> bool:
+    """Whether a published value is a number (not a mark such as ``"<3"`` or ``"c"``)."""
+    if isinstance(value, str) or value is None or value is pd.NA:
+        return False
+    try:
+        return not math.isnan(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def percent(value, *, digits: int = 0) -> str:
+    """A share (0..1) as a percent; a mark is returned as it is.
+
+    Examples
+    --------
+    >>> percent(0.537), percent("<3")
+    ('54%', '<3')
+    """
+    if not is_shown(value):
+        return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+    return f"{100 * float(value):.{digits}f}%"
+
+
+def money(value) -> str:
+    """Dollars, rounded for a reader: ``$350,000``, ``$1.2 million``.
+
+    Examples
+    --------
+    >>> money(1_234_567), money(350_000), money("c")
+    ('$1.2 million', '$350,000', 'c')
+    """
+    if not is_shown(value):
+        return percent(value)
+    value = float(value)
+    if abs(value) >= 1_000_000:
+        return f"${value / 1_000_000:.1f} million"
+    return f"${value:,.0f}"
+
+
+def number(value, *, digits: int = 0) -> str:
+    """A number with thousands separators; a mark is returned as it is.
+
+    Examples
+    --------
+    >>> number(12345.6), number(2.25, digits=1)
+    ('12,346', '2.2')
+    """
+    if not is_shown(value):
+        return percent(value)
+    return f"{float(value):,.{digits}f}"
+
+
+def format_table(table: pd.DataFrame, *, percent_columns=(), money_columns=(),
+                 number_columns=(), rename: dict | None = None,
+                 drop=()) -> pd.DataFrame:
+    """A published table as display strings for a reader (marks kept as they are).
+
+    Parameters
+    ----------
+    table : DataFrame
+        A published table.
+    percent_columns, money_columns, number_columns : sequence of str
+        Columns to show as percents, dollars, or numbers (one decimal).
+    rename : dict, optional
+        Reader-facing column names.
+    drop : sequence of str
+        Columns to leave out (codes, machine-only columns).
+
+    Returns
+    -------
+    DataFrame of str
+    """
+    shown = table.drop(columns=[column for column in drop if column in table]).copy()
+    for columns, formatter in ((percent_columns, percent), (money_columns, money),
+                               (number_columns, lambda v: number(v, digits=1))):
+        for column in columns:
+            if column in shown:
+                shown[column] = shown[column].map(formatter)
+    shown = shown.astype(object).where(shown.notna(), "")
+    return shown.rename(columns=rename or {})
+
+
+def join_phrases(phrases: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``.
+
+    Examples
+    --------
+    >>> join_phrases(["x", "y", "z"])
+    'x, y and z'
+    """
+    phrases = list(phrases)
+    if len(phrases) <= 1:
+        return "".join(phrases)
+    return ", ".join(phrases[:-1]) + " and " + phrases[-1]
+
+
+def frequency_sentence(table: pd.DataFrame, *, subject: str, top: int = 2) -> str:
+    """The most common answers of a published frequency table, in one sentence.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"label": ["City", "State"], "count": [30, 20],
+    ...                       "share": [0.6, 0.4]})
+    >>> frequency_sentence(table, subject="jurisdiction")
+    'Of the 50 organizations answering on jurisdiction, the most common answers are City (60%) and State (40%).'
+    """
+    shown = table[table["count"].map(is_shown)].copy()
+    shown["count"] = shown["count"].astype(int)
+    answering = _answering(table)
+    leading = shown[shown["count"] > 0].sort_values("count", ascending=False, kind="stable").head(top)
+    if leading.empty:
+        return f"No answer on {subject} can be reported without singling out organizations."
+    listed = join_phrases([f"{row.label} ({percent(row.share)})" for row in leading.itertuples()])
+    noun = "answer is" if len(leading) == 1 else "answers are"
+    return f"Of the {answering}organizations answering on {subject}, the most common {noun} {listed}."
+
+
+def multi_sentence(table: pd.DataFrame, *, subject: str, top: int = 3) -> str:
+    """The most chosen options of a published multi-select summary, in one sentence.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"label": ["A", "B"], "chosen": [30, "<3"], "n": [60, 60],
+    ...                       "share": [0.5, "c"]})
+    >>> multi_sentence(table, subject="growth priorities")
+    'Asked about growth priorities, 60 organizations answered; the options chosen most often are A (50%).'
+    """
+    shown = table[table["share"].map(is_shown)]
+    leading = shown.sort_values("share", ascending=False, kind="stable").head(top)
+    answering = table["n"].iloc[0] if len(table) else 0
+    if leading.empty:
+        return f"No option of {subject} can be reported without singling out organizations."
+    listed = join_phrases([f"{row.label} ({percent(row.share)})" for row in leading.itertuples()])
+    return (f"Asked about {subject}, {answering} organizations answered; the options chosen most "
+            f"often are {listed}.")
+
+
+def numeric_sentence(table: pd.DataFrame, question: str, *, subject: str,
+                     kind: str = "number") -> str:
+    """The median and middle half of one row of a published numeric summary.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A published :func:`ipo_research.describe.numeric_summary`.
+    question : str
+        The row's ``question`` id.
+    subject : str
+        What the number is, for the sentence ("2016 budget").
+    kind : {"number", "money", "percent_points"}
+
+    Returns
+    -------
+    str
+    """
+    row = table.set_index("question").loc[question]
+    shape = {"money": money, "number": number,
+             "percent_points": lambda v: f"{number(v)}%"}[kind]
+    if not is_shown(row["median"]):
+        return f"Too few organizations answered on {subject} to report it."
+    return (f"The median {subject} is {shape(row['median'])}; the middle half of the "
+            f"{row['n']} organizations answering lie between {shape(row['q1'])} and "
+            f"{shape(row['q3'])}.")
+
+
+def likert_sentence(table: pd.DataFrame, *, high_words: str, low_words: str | None = None) -> str:
+    """Which items rate highest and lowest in a published likert summary.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A published :func:`ipo_research.describe.likert_summary`.
+    high_words : str
+        What the top answers mean ("strong or very strong").
+    low_words : str, optional
+        What the bottom answers mean ("weak or very weak"); adds the lowest item's low share.
+
+    Returns
+    -------
+    str
+    """
+    shown = table[table["high_share"].map(is_shown)].copy()
+    if shown.empty:
+        return "No rating can be reported without singling out organizations."
+    shown["high_share"] = shown["high_share"].astype(float)
+    ranked = shown.sort_values("high_share", ascending=False, kind="stable")
+    best, worst = ranked.iloc[0], ranked.iloc[-1]
+    sentence = (f"The largest share rating {high_words} is for {best['label'].lower()} "
+                f"({percent(best['high_share'])}); the smallest is for "
+                f"{worst['label'].lower()} ({percent(worst['high_share'])})")
+    if low_words and is_shown(worst.get("low_share")):
+        sentence += f", where {percent(worst['low_share'])} answer {low_words}"
+    return sentence + "."
+
+
+def group_difference_sentence(table: pd.DataFrame, *, alpha: float = 0.05,
+                              groups_word: str = "groups") -> str:
+    """Which items of a published by-group table differ between groups at level ``alpha``.
+
+    The table is from :func:`ipo_research.disclosure.publish_by_group` with ``p_value``.
+    """
+    p_values = table["p_value"]
+    tested = p_values[p_values.map(is_shown)].astype(float)
+    withheld = int((~p_values.map(is_shown)).sum())
+    significant = tested[tested < alpha].sort_values()
+    note = (f" ({withheld} item(s) have a withheld cell, so no test is shown for them.)"
+            if withheld else "")
+    if significant.empty:
+        return (f"None of the {len(tested)} tested items differs between {groups_word} at "
+                f"p < {alpha}: with groups this small, only large differences would show.{note}")
+    listed = join_phrases([f"{label.lower()} (p = {value:.3f})" for label, value in significant.items()])
+    return (f"Of {len(tested)} tested items, {len(significant)} differ between {groups_word} at "
+            f"p < {alpha}: {listed}. With this many tests, one such result in twenty is expected "
+            f"by chance alone.{note}")
+
+
+def quotes_markdown(quotes: pd.DataFrame) -> str:
+    """Quotes grouped by theme as a Markdown list (or a sentence saying there are none)."""
+    if quotes.empty:
+        return "_No answer is short enough and free enough of names to quote safely._"
+    lines = []
+    for label, group in quotes.groupby("label", sort=False):
+        lines.append(f"**{label}**")
+        lines += [f"> “{quote}”" for quote in group["quote"]]
+        lines.append("")
+    return "\n".join(lines).strip()
+
+
+def _answering(table: pd.DataFrame) -> str:
+    # The total is public even when a cell is withheld, but only add it up when all are shown.
+    counts = table["count"]
+    if counts.map(is_shown).all():
+        return f"{int(counts.astype(int).sum())} "
+    return ""
