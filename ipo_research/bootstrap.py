@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ipo_research.model_specs import ModelSpec
-from ipo_research.models import design_matrices, fit_design
+from ipo_research.models import design_matrices, fit_design, reported_parameters
 
 __all__ = ["resample_indices", "bootstrap_draws", "percentile_intervals", "bootstrap_model"]
 
@@ -79,7 +79,7 @@ def _refit(y: pd.DataFrame, X: pd.DataFrame, family: str) -> pd.Series:
     except (np.linalg.LinAlgError, ValueError):
         return pd.Series(dtype=float)
     converged = getattr(result, "mle_retvals", {}).get("converged", True)
-    params = pd.Series(result.params, dtype=float)
+    params = reported_parameters(result)[0]
     return params if converged and np.isfinite(params).all() else pd.Series(dtype=float)
 
 

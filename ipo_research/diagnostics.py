@@ -37,11 +37,14 @@ def variance_inflation(fit: ModelFit) -> pd.DataFrame:
     from statsmodels.stats.outliers_influence import variance_inflation_factor
 
     exog = np.asarray(fit.result.model.exog, dtype=float)
-    names = list(fit.result.model.exog_names)
+    names = list(fit.result.model.exog_names)[:exog.shape[1]]
+    if "Intercept" not in names:
+        # Without a constant the auxiliary regressions are not centred (ordered models).
+        exog, names = np.column_stack([np.ones(len(exog)), exog]), ["Intercept", *names]
     rows = []
     with np.errstate(divide="ignore"):
         for position, name in enumerate(names):
-            if name == "Intercept" or position >= exog.shape[1]:
+            if name == "Intercept":
                 continue
             rows.append({"model": fit.spec.id, "term": name,
                          "vif": float(variance_inflation_factor(exog, position))})

@@ -26,7 +26,9 @@ from scipy import stats
 
 from ipo_research.exceptions import DataError
 from ipo_research.model_specs import ModelSpec
-from ipo_research.models import TIDY_COLUMNS, ModelFit, complete_cases, design_matrices, fit_design
+from ipo_research.models import (SMALL_SAMPLE_RATIO, TIDY_COLUMNS, ModelFit, complete_cases,
+                                 design_matrices, effective_observations, fit_design,
+                                 reported_parameters)
 
 __all__ = ["rubin_pool", "impute_frames", "fit_mice"]
 
@@ -164,16 +166,14 @@ def _use_dummies_for(chain, columns, categorical: list[str]) -> None:
 def _completed(frame: pd.DataFrame, imputed: pd.DataFrame, usable: np.ndarray,
                categorical: list[str]) -> pd.DataFrame:
     completed = frame.copy()
-    rows = completed.index[usable]
     for column in frame.columns:
-        values = imputed[column].to_numpy()
+        values = completed[column].to_numpy(dtype=object if column in categorical else float, copy=True)
+        drawn = imputed[column].to_numpy()
         if column in categorical:
-            categories = frame[column].cat.categories
-            values = pd.Categorical.from_codes(np.rint(values).astype(int), dtype=frame[column].dtype)
-            completed[column] = completed[column].cat.set_categories(categories)
-            completed.loc[rows, column] = values
-        else:
-            completed.loc[rows, column] = values
+            # Predictive mean matching returns observed codes; map them back to levels.
+            drawn = frame[column].cat.categories[np.rint(drawn).astype(int)].to_numpy()
+        values[usable] = drawn
+        completed[column] = pd.Categorical(values, dtype=frame[column].dtype) if column in categorical else values
     return completed
 
 
@@ -199,8 +199,9 @@ def fit_mice(frame: pd.DataFrame, spec: ModelSpec, *, seed: int) -> ModelFit:
         data, _, _ = complete_cases(completed.loc[outcome_seen])
         y, X = design_matrices(data, spec)
         result = fit_design(y, X, family=spec.family, cov_type=spec.cov_type)
-        estimates.append(result.params)
-        variances.append(pd.Series(np.diag(result.cov_params()), index=result.params.index))
+        params, cov = reported_parameters(result)
+        estimates.append(params)
+        variances.append(pd.Series(np.diag(cov.to_numpy()), index=params.index))
         fits.append(result)
     estimates, variances = pd.DataFrame(estimates), pd.DataFrame(variances)
     shared = estimates.columns[estimates.notna().all() & variances.notna().all()]
@@ -208,6 +209,7 @@ def fit_mice(frame: pd.DataFrame, spec: ModelSpec, *, seed: int) -> ModelFit:
     pooled = rubin_pool(estimates[shared], variances[shared], df_complete=df_complete)
     coefficients = pooled.assign(model=spec.id)[TIDY_COLUMNS + ["df", "fmi"]]
     n_obs, n_params = int(outcome_seen.sum()), len(shared)
+    effective = effective_observations(frame.loc[outcome_seen, spec.outcome].to_numpy(dtype=float), spec.family)
     notes = [f"{spec.imputations} imputed data sets (seed {seed}) pooled by Rubin's rules; "
              f"{len(frame) - n_obs} row(s) without the outcome left out of the fits."]
     if len(shared) < estimates.shape[1]:
@@ -215,15 +217,14 @@ def fit_mice(frame: pd.DataFrame, spec: ModelSpec, *, seed: int) -> ModelFit:
                      + ", ".join(str(term) for term in estimates.columns.difference(shared)))
     return ModelFit(spec=spec, coefficients=coefficients,
                     statistics=_pooled_statistics(spec, fits, n_obs=n_obs, n_params=n_params,
-                                                  n_dropped=len(frame) - n_obs),
+                                                  n_dropped=len(frame) - n_obs,
+                                                  obs_per_parameter=effective / n_params),
                     result=None, data=frame.loc[outcome_seen], notes=notes)
 
 
 def _pooled_statistics(spec: ModelSpec, fits: list, *, n_obs: int, n_params: int,
-                       n_dropped: int) -> dict:
-    from ipo_research.models import SMALL_SAMPLE_RATIO
-
-    ratio = n_obs / n_params
+                       n_dropped: int, obs_per_parameter: float) -> dict:
+    ratio = obs_per_parameter
     is_ols = spec.family == "ols"
     # Likelihood-based statistics do not pool by Rubin's rules; R-squared is averaged.
     return {

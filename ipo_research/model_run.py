@@ -25,6 +25,7 @@ import pandas as pd
 from ipo_research.bootstrap import bootstrap_model
 from ipo_research.diagnostics import (influential_observations, residuals_table,
                                       sample_size_message, variance_inflation)
+from ipo_research.exceptions import DataError
 from ipo_research.imputation import fit_mice
 from ipo_research.model_specs import ModelSpec
 from ipo_research.models import ModelFit, fit_complete_case, model_frame
@@ -149,14 +150,14 @@ def run_models(responses: pd.DataFrame, specs: list[ModelSpec], *, key: str | No
     key_name = key or "id"
     for spec in specs:
         frame = model_frame(responses, spec, key=key)
-        complete = fit_complete_case(frame, spec)
         if spec.missing == "mice":
-            fit = fit_mice(frame, spec, seed=spec_seed(seed, spec.id))
-            comparisons.append(mice_comparison_table(complete, fit))
+            fit, complete = fit_mice(frame, spec, seed=spec_seed(seed, spec.id)), _complete_or_none(frame, spec)
+            if complete is not None:
+                comparisons.append(mice_comparison_table(complete, fit))
         else:
-            fit = complete
+            fit = complete = fit_complete_case(frame, spec)
         fits.append(fit)
-        if spec.bootstrap:
+        if spec.bootstrap and complete is not None:
             intervals = bootstrap_model(complete.data, spec, seed=spec_seed(seed, spec.id))
             boots.append(bootstrap_table(complete, intervals))
         if spec.missing == "complete_case":
@@ -171,6 +172,14 @@ def run_models(responses: pd.DataFrame, specs: list[ModelSpec], *, key: str | No
         mice_comparison=_concat(comparisons), bootstrap=_concat(boots), vif=_concat(vifs),
         influential=_concat(influential), residuals=residuals, messages=messages,
     )
+
+
+def _complete_or_none(frame: pd.DataFrame, spec: ModelSpec) -> ModelFit | None:
+    # A mice spec may have too few complete rows for a complete-case fit; it is then shown alone.
+    try:
+        return fit_complete_case(frame, spec)
+    except DataError:
+        return None
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:

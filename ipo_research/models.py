@@ -44,14 +44,17 @@ __all__ = [
     "complete_cases",
     "design_matrices",
     "fit_design",
+    "reported_parameters",
     "tidy_coefficients",
     "fit_statistics",
+    "effective_observations",
     "fit_complete_case",
 ]
 
 TIDY_COLUMNS = ["model", "term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high"]
 SMALL_SAMPLE_RATIO = 10  # fewer observations per parameter than this earns a warning
 _BINARY_FAMILIES = ("logit", "probit")
+_SPARSE_LEVEL = 3  # the disclosure threshold: fewer respondents than this in a level is flagged
 
 
 @dataclass
@@ -153,6 +156,11 @@ def complete_cases(frame: pd.DataFrame) -> tuple[pd.DataFrame, int, list[str]]:
                 data = data.assign(**{column: data[column].cat.remove_unused_categories()})
                 notes.append(f"'{column}': level(s) {', '.join(unused)} have no observation "
                              "in the fitted rows and were dropped.")
+            counts = data[column].value_counts(sort=False)
+            sparse = [f"{level} ({count})" for level, count in counts.items() if count < _SPARSE_LEVEL]
+            if sparse:
+                notes.append(f"'{column}': level(s) {', '.join(sparse)} have fewer than {_SPARSE_LEVEL} "
+                             "observations; their coefficients rest on one or two respondents.")
     return data, len(frame) - len(data), notes
 
 
@@ -222,6 +230,8 @@ def fit_design(y: pd.DataFrame, X: pd.DataFrame, *, family: str, cov_type: str):
     from statsmodels.miscmodels.ordinal_model import OrderedModel
 
     endog = y.iloc[:, 0]
+    if family == "ordinal_logit" and (endog % 1 == 0).all():
+        endog = endog.astype(int)  # thresholds read "1/2", not "1.0/2.0"
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if family == "ols":
@@ -235,6 +245,44 @@ def fit_design(y: pd.DataFrame, X: pd.DataFrame, *, family: str, cov_type: str):
             result = model_class(endog, X).fit(disp=False, maxiter=500, cov_type=cov_type)
     result.fit_warnings = sorted({str(warning.message).splitlines()[0] for warning in caught})
     return result
+
+
+def reported_parameters(result) -> tuple[pd.Series, pd.DataFrame]:
+    """Parameters and covariance on the scale the tables report.
+
+    statsmodels' ordered logit estimates its thresholds as the lowest cut-point followed by
+    log-increments; the tables report the cut-points themselves, with delta-method
+    covariances. Every other family is reported as estimated.
+
+    Parameters
+    ----------
+    result : statsmodels results
+
+    Returns
+    -------
+    params : Series
+    cov : DataFrame
+    """
+    params = pd.Series(result.params, dtype=float)
+    cov = pd.DataFrame(np.asarray(result.cov_params(), dtype=float), index=params.index, columns=params.index)
+    if not _has_thresholds(result):
+        return params, cov
+    k_thresholds = result.model.k_levels - 1
+    raw = params.to_numpy()
+    first = len(raw) - k_thresholds
+    increments = np.exp(raw[first + 1:])
+    jacobian = np.eye(len(raw))
+    for k in range(1, k_thresholds):
+        jacobian[first + k, first + 1:first + k + 1] = increments[:k]
+        jacobian[first + k, first] = 1.0
+    values = raw.copy()
+    values[first:] = np.concatenate((raw[first:first + 1], increments)).cumsum()
+    return (pd.Series(values, index=params.index),
+            pd.DataFrame(jacobian @ cov.to_numpy() @ jacobian.T, index=params.index, columns=params.index))
+
+
+def _has_thresholds(result) -> bool:
+    return hasattr(result.model, "transform_threshold_params") and result.model.k_levels > 1
 
 
 def tidy_coefficients(result, *, model: str, level: float = 0.95) -> pd.DataFrame:
@@ -251,17 +299,29 @@ def tidy_coefficients(result, *, model: str, level: float = 0.95) -> pd.DataFram
     Returns
     -------
     DataFrame
-        Columns :data:`TIDY_COLUMNS`, one row per term in the model's order.
+        Columns :data:`TIDY_COLUMNS`, one row per term in the model's order (ordinal
+        thresholds as cut-points, see :func:`reported_parameters`).
     """
-    bounds = np.asarray(result.conf_int(alpha=1 - level))
-    params = pd.Series(result.params)
+    from scipy import stats
+
+    params, cov = reported_parameters(result)
+    std_error = np.sqrt(np.diag(cov.to_numpy()))
+    if not _has_thresholds(result):
+        statistic = np.asarray(result.tvalues, dtype=float)
+        p_value = np.asarray(result.pvalues, dtype=float)
+        bounds = np.asarray(result.conf_int(alpha=1 - level))
+    else:  # transformed thresholds: normal-based, like the model's own inference
+        statistic = params.to_numpy() / std_error
+        p_value = 2 * stats.norm.sf(np.abs(statistic))
+        half_width = stats.norm.ppf(0.5 + level / 2) * std_error
+        bounds = np.column_stack([params.to_numpy() - half_width, params.to_numpy() + half_width])
     return pd.DataFrame({
         "model": model,
         "term": params.index.astype(str),
-        "estimate": params.to_numpy(dtype=float),
-        "std_error": np.asarray(result.bse, dtype=float),
-        "statistic": np.asarray(result.tvalues, dtype=float),
-        "p_value": np.asarray(result.pvalues, dtype=float),
+        "estimate": params.to_numpy(),
+        "std_error": std_error,
+        "statistic": statistic,
+        "p_value": p_value,
         "conf_low": bounds[:, 0],
         "conf_high": bounds[:, 1],
     }, columns=TIDY_COLUMNS)
@@ -287,11 +347,7 @@ def fit_statistics(result, spec: ModelSpec, *, n_dropped: int) -> dict:
     """
     n_obs = int(result.nobs)
     n_params = len(result.params)
-    effective = n_obs
-    if spec.family in _BINARY_FAMILIES:
-        events = float(np.asarray(result.model.endog).sum())
-        effective = min(events, n_obs - events)
-    ratio = effective / n_params
+    ratio = effective_observations(np.asarray(result.model.endog), spec.family) / n_params
     is_ols = spec.family == "ols"
     with warnings.catch_warnings():
         # Pseudo R-squared fits a null model; its warnings say nothing about this model.
@@ -308,6 +364,27 @@ def fit_statistics(result, spec: ModelSpec, *, n_dropped: int) -> dict:
         "aic": float(result.aic), "bic": float(result.bic), "log_likelihood": float(result.llf),
         "converged": converged,
     }
+
+
+def effective_observations(outcome: np.ndarray, family: str) -> float:
+    """Observations that count toward the observations-per-parameter rule.
+
+    Parameters
+    ----------
+    outcome : array
+        The fitted outcome values.
+    family : str
+
+    Returns
+    -------
+    float
+        For logit and probit the count of the rarer outcome (events per parameter); for every
+        other family the number of observations.
+    """
+    if family not in _BINARY_FAMILIES:
+        return float(len(outcome))
+    events = float(np.sum(outcome))
+    return min(events, len(outcome) - events)
 
 
 def fit_complete_case(frame: pd.DataFrame, spec: ModelSpec) -> ModelFit:

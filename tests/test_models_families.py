@@ -85,3 +85,16 @@ def test_ordinal_logit_matches_statsmodels_ordered_model_without_intercept(surve
         reference.params[["x", "flag"]].to_numpy(), rel=1e-4)
     assert len(table) == 2 + 3  # two slopes, three thresholds for four categories
     assert table.loc["x", "estimate"] == pytest.approx(0.8, abs=0.35)  # the simulated slope
+
+
+def test_ordinal_thresholds_are_reported_as_cut_points_with_delta_method_errors(survey):
+    fit = _fit(survey, "ordinal_logit", "rating ~ x + flag")
+    table = fit.coefficients.set_index("term")
+    raw, cov = fit.result.params, fit.result.cov_params()
+    assert table.loc[["1/2", "2/3", "3/4"], "estimate"].to_numpy() == pytest.approx(
+        fit.result.model.transform_threshold_params(raw.to_numpy())[1:-1])
+    # cut-point 2 = a1 + exp(a2): var = var(a1) + exp(2 a2) var(a2) + 2 exp(a2) cov(a1, a2)
+    a2 = raw["2/3"]
+    variance = cov.loc["1/2", "1/2"] + np.exp(2 * a2) * cov.loc["2/3", "2/3"] + 2 * np.exp(a2) * cov.loc["1/2", "2/3"]
+    assert table.loc["2/3", "std_error"] == pytest.approx(np.sqrt(variance))
+    assert table.loc["x", "std_error"] == pytest.approx(fit.result.bse["x"])

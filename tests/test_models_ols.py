@@ -126,3 +126,11 @@ def test_fewer_than_ten_observations_per_parameter_is_flagged():
     statistics = fit_complete_case(data, _ols("y ~ C(network)")).statistics
     assert statistics["n_params"] == 3 and statistics["obs_per_parameter"] == pytest.approx(3.0)
     assert statistics["small_sample_warning"] is True
+
+
+def test_levels_with_fewer_than_three_observations_are_flagged():
+    data = _network_data()
+    data.loc[data.index[[2, 3]], "y"] = np.nan  # leaves one wfp row
+    _, _, notes = complete_cases(data)
+    assert notes == ["'network': level(s) wfp (1) have fewer than 3 observations; their coefficients "
+                     "rest on one or two respondents."]
