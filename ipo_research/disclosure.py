@@ -41,6 +41,7 @@ __all__ = [
     "publish_likert",
     "publish_numeric",
     "publish_by_group",
+    "publish_targets",
     "reportable_group",
 ]
 
@@ -259,12 +260,19 @@ def publish_numeric(summary: pd.DataFrame, *, threshold: int = 3) -> pd.DataFram
     """A numeric summary (:func:`ipo_research.describe.numeric_summary`) ready to publish.
 
     Quartiles of fewer than ``threshold`` answers are individual answers: such rows show
-    ``"<3"`` for ``n`` and ``"c"`` for every statistic. ``missing`` is a count of its own.
+    ``"<3"`` for ``n`` and ``"c"`` for every statistic. ``n`` and ``missing`` add up to the
+    respondents, so a small ``missing`` hides ``n`` as its complement (the statistics stay:
+    they rest on at least ``threshold`` answers).
     """
-    statistics = [column for column in ("median", "q1", "q3", "mean") if column in summary]
-    published = suppress_table(summary, counts=["n"], threshold=threshold, totals="none",
-                               dependents={"n": statistics})
-    return suppress_table(published, counts=["missing"], threshold=threshold, totals="none")
+    # Answering plus not answering is the public number of respondents: one line per row.
+    published = suppress_table(summary, counts=["n", "missing"], threshold=threshold,
+                               totals="rows")
+    too_few = (summary["n"] < threshold).to_numpy()
+    for column in ("median", "q1", "q3", "mean"):
+        if column in published:
+            published[column] = published[column].astype(object)
+            published.loc[too_few, column] = COMPLEMENT_MARK
+    return published
 
 
 def publish_by_group(long: pd.DataFrame, *, threshold: int = 3,
@@ -306,6 +314,23 @@ def publish_by_group(long: pd.DataFrame, *, threshold: int = 3,
             shares["p_value"] = COMPLEMENT_MARK if hidden.to_numpy().any() else p_values.get(question)
         rows[item["label"].iloc[0]] = shares
     return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def publish_targets(summary: pd.DataFrame, *, threshold: int = 3) -> pd.DataFrame:
+    """Targets against today (:func:`ipo_research.describe.target_summary`) ready to publish.
+
+    The organizations aiming higher and the others add up to those answering both questions;
+    small counts hide their share; medians of fewer than ``threshold`` answers are hidden.
+    """
+    shares = ["growing_share", "growing_ci_low", "growing_ci_high"]
+    published = suppress_table(summary, counts=["growing", "not_growing"], threshold=threshold,
+                               totals="rows", total_column="n",
+                               dependents={"growing": shares, "not_growing": shares})
+    too_few = (summary["n"] < threshold).to_numpy()
+    for column in ("median_today", "median_target", "median_ratio"):
+        published[column] = published[column].astype(object)
+        published.loc[too_few, column] = COMPLEMENT_MARK
+    return published
 
 
 def reportable_group(groups: pd.Series, *, value: str, threshold: int = 3) -> dict:

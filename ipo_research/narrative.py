@@ -26,6 +26,13 @@ __all__ = [
     "likert_sentence",
     "group_difference_sentence",
     "quotes_markdown",
+    "sample_sentence",
+    "present_frequencies",
+    "present_multi",
+    "present_numeric",
+    "present_likert",
+    "present_targets",
+    "present_by_group",
 ]
 
 
@@ -178,20 +185,20 @@ def numeric_sentence(table: pd.DataFrame, question: str, *, subject: str,
         The row's ``question`` id.
     subject : str
         What the number is, for the sentence ("2016 budget").
-    kind : {"number", "money", "percent_points"}
+    kind : {"number", "money", "year", "percent_points"}
 
     Returns
     -------
     str
     """
     row = table.set_index("question").loc[question]
-    shape = {"money": money, "number": number,
+    shape = {"money": money, "number": number, "year": lambda v: f"{float(v):.0f}",
              "percent_points": lambda v: f"{number(v)}%"}[kind]
     if not is_shown(row["median"]):
         return f"Too few organizations answered on {subject} to report it."
-    return (f"The median {subject} is {shape(row['median'])}; the middle half of the "
-            f"{row['n']} organizations answering lie between {shape(row['q1'])} and "
-            f"{shape(row['q3'])}.")
+    answering = f"the {row['n']} organizations answering" if is_shown(row["n"]) else "those answering"
+    return (f"The median {subject} is {shape(row['median'])}; the middle half of {answering} "
+            f"lie between {shape(row['q1'])} and {shape(row['q3'])}.")
 
 
 def likert_sentence(table: pd.DataFrame, *, high_words: str, low_words: str | None = None) -> str:
@@ -263,3 +270,83 @@ def _answering(table: pd.DataFrame) -> str:
     if counts.map(is_shown).all():
         return f"{int(counts.astype(int).sum())} "
     return ""
+
+
+def sample_sentence(n_organizations: int, *, threshold: int) -> str:
+    """Who the page describes and how its tables protect them, as Markdown."""
+    return (f"This page describes **{n_organizations} organizations**. In every table, counts "
+            f"from 1 to {threshold - 1} are shown as `<{threshold}`, and a few more are withheld "
+            "(`c`) so the totals cannot give them away; shares of withheld counts are withheld "
+            "too. Shares are of the organizations that answered the question, with 95% Wilson "
+            "intervals." if threshold > 1 else
+            f"This page describes **{n_organizations} organizations**. Small counts are NOT "
+            "suppressed in this run (disclosure threshold off): do not publish it.")
+
+
+def present_frequencies(table: pd.DataFrame) -> pd.DataFrame:
+    """A published frequency table for a reader."""
+    return format_table(table, percent_columns=("share", "ci_low", "ci_high"), drop=("code",),
+                        rename={"label": "Answer", "count": "Organizations", "share": "Share",
+                                "ci_low": "95% CI from", "ci_high": "95% CI to"})
+
+
+def present_multi(table: pd.DataFrame) -> pd.DataFrame:
+    """A published multi-select (or theme) summary for a reader."""
+    return format_table(table, percent_columns=("share", "ci_low", "ci_high"),
+                        drop=("option",),
+                        rename={"label": "Option", "chosen": "Organizations choosing it",
+                                "n": "Answering", "share": "Share", "ci_low": "95% CI from",
+                                "ci_high": "95% CI to"})
+
+
+def present_numeric(table: pd.DataFrame, *, money_questions=()) -> pd.DataFrame:
+    """A published numeric summary for a reader; ``money_questions`` rows shown in dollars."""
+    shown = table.copy()
+    statistics = [column for column in ("median", "q1", "q3", "mean") if column in shown]
+    is_money = shown["question"].isin(list(money_questions))
+    for column in statistics:
+        shown[column] = [money(value) if flag else number(value, digits=1)
+                         for value, flag in zip(shown[column], is_money)]
+    return format_table(shown, drop=("question", "scale", "unit"),
+                        rename={"label": "Question", "n": "Answering", "missing": "No answer",
+                                "median": "Median", "q1": "25th percentile",
+                                "q3": "75th percentile", "mean": "Mean"})
+
+
+def present_likert(table: pd.DataFrame, *, words=("Low (1-2)", "Middle (3)", "High (4-5)")) -> pd.DataFrame:
+    """A published likert summary for a reader."""
+    low, middle, high = words
+    return format_table(table, percent_columns=("low_share", "middle_share", "high_share",
+                                                "high_ci_low", "high_ci_high", "net"),
+                        number_columns=("mean",), drop=("question", "low", "middle", "high"),
+                        rename={"label": "Item", "n": "Answering", "low_share": low,
+                                "middle_share": middle, "high_share": high,
+                                "high_ci_low": "95% CI from", "high_ci_high": "95% CI to",
+                                "mean": "Mean (1-5)", "net": "Net (high - low)"})
+
+
+def present_targets(table: pd.DataFrame, *, money_measures=()) -> pd.DataFrame:
+    """A published :func:`ipo_research.describe.target_summary` for a reader."""
+    shown = table.copy()
+    is_money = shown["measure"].isin(list(money_measures))
+    for column in ("median_today", "median_target"):
+        shown[column] = [money(value) if flag else number(value, digits=1)
+                         for value, flag in zip(shown[column], is_money)]
+    shown["median_ratio"] = shown["median_ratio"].map(lambda v: f"{number(v, digits=1)}x"
+                                                      if is_shown(v) else percent(v))
+    return format_table(shown, percent_columns=("growing_share", "growing_ci_low", "growing_ci_high"),
+                        drop=("not_growing",),
+                        rename={"measure": "Measure", "n": "Answering both",
+                                "median_today": "Median 2016", "median_target": "Median 2019 target",
+                                "median_ratio": "Median target / 2016", "growing": "Aiming higher",
+                                "growing_share": "Share aiming higher",
+                                "growing_ci_low": "95% CI from", "growing_ci_high": "95% CI to"})
+
+
+def present_by_group(table: pd.DataFrame) -> pd.DataFrame:
+    """A published by-group share table for a reader (shares as percents, p-values 3 digits)."""
+    shown = table.copy()
+    if "p_value" in shown:
+        shown["p_value"] = shown["p_value"].map(lambda v: f"{float(v):.3f}" if is_shown(v) else percent(v))
+    groups = [column for column in shown.columns if column != "p_value"]
+    return format_table(shown, percent_columns=groups, rename={"p_value": "p (Fisher)"})

@@ -219,7 +219,14 @@ def test_published_numeric_summary_hides_statistics_of_fewer_than_three_answers(
     published = publish_numeric(summary)
     assert published["n"].tolist() == ["<3", 40]
     assert published["median"].tolist() == ["c", 7.0]
-    assert published["missing"].tolist() == [38, 0]
+    assert published["missing"].tolist() == ["c", 0]      # 38 would give the 2 away
+
+
+def test_published_numeric_summary_hides_answering_when_few_did_not_answer():
+    summary = pd.DataFrame({"question": ["a"], "n": [73], "missing": [2], "median": [5.0],
+                            "q1": [4.0], "q3": [6.0]})
+    published = publish_numeric(summary).iloc[0]
+    assert (published["n"], published["missing"], published["median"]) == ("c", "<3", 5.0)
 
 
 def test_shares_by_group_hide_a_small_group_and_a_complementary_group():
@@ -253,3 +260,17 @@ def test_a_group_smaller_than_the_threshold_is_not_reportable():
 def test_a_group_with_enough_organizations_on_both_sides_is_reportable():
     groups = pd.Series(["cpd"] * 3 + ["wfp"] * 4)
     assert reportable_group(groups, value="cpd")["reportable"] is True
+
+
+def test_published_targets_hide_a_small_side_and_medians_of_too_few_answers():
+    from ipo_research.disclosure import publish_targets
+
+    summary = pd.DataFrame({"measure": ["Budget", "Staff"], "n": [40, 2],
+                            "median_today": [1e5, 4.0], "median_target": [2e5, 6.0],
+                            "median_ratio": [2.0, 1.5], "growing": [38, 2], "not_growing": [2, 0],
+                            "growing_share": [0.95, 1.0], "growing_ci_low": [0.8, 0.3],
+                            "growing_ci_high": [0.99, 1.0]})
+    published = publish_targets(summary)
+    assert published["growing"].tolist() == ["c", "<3"]
+    assert published["growing_share"].tolist() == ["c", "c"]
+    assert published["median_today"].tolist() == [1e5, "c"]
