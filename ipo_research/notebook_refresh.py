@@ -64,7 +64,9 @@ _UNCOMPARED_MIMES = ("image/png", "image/jpeg")
 _CURRENT_ENV_KERNEL = "ipo-research-current-env"
 _MEMORY_ADDRESS = re.compile(r"\bat 0x[0-9a-fA-F]{6,}")
 _FIGURE_REPR = re.compile(r"<Figure size \d+(\.\d+)?x\d+(\.\d+)? with \d+ Axes>")
-_WARNING_TEXT = re.compile(r"\b\w*Warning: ")
+# A Python warning as the warnings module prints it ("x.py:3: FutureWarning: ..."), not prose
+# such as a narrative's "**Warning: small samples.**".
+_WARNING_TEXT = re.compile(r"\b[A-Z]\w*Warning: |:\d+: Warning: ")
 
 
 @dataclass

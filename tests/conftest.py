@@ -25,11 +25,10 @@ def write_default_tables(out_dir: str | Path) -> Path:
     """
     from ipo_research.cleaning import clean_responses
     from ipo_research.codebook import load_codebook
-    from ipo_research.context import add_state_context
-    from ipo_research.indices import add_indices
+    from ipo_research.context import STATE_CONTEXT_PATH
     from ipo_research.io import load_responses, read_export, write_clean_outputs
     from ipo_research.io_tables import write_model_run
-    from ipo_research.model_run import run_models
+    from ipo_research.model_run import prepare_responses, run_models
     from ipo_research.model_specs import load_model_specs
     from ipo_research.paths import SYNTHETIC_EXPORT_PATH
 
@@ -37,8 +36,11 @@ def write_default_tables(out_dir: str | Path) -> Path:
     codebook = load_codebook()
     cleaned = clean_responses(read_export(SYNTHETIC_EXPORT_PATH, codebook), codebook)
     written = write_clean_outputs(cleaned, out_dir, source_path=SYNTHETIC_EXPORT_PATH)
-    responses = add_state_context(add_indices(load_responses(written["responses"], codebook), codebook))
-    run = run_models(responses, load_model_specs(), key=codebook.key, seed=DEFAULT_SEED)
+    # As notebooks/04_models.ipynb does it: context, indices, specs checked against the columns.
+    responses, _ = prepare_responses(load_responses(written["responses"], codebook), codebook,
+                                     context_path=str(STATE_CONTEXT_PATH))
+    run = run_models(responses, load_model_specs(columns=responses.columns), key=codebook.key,
+                     seed=DEFAULT_SEED)
     write_model_run(run, out_dir)
     return out_dir
 

@@ -194,3 +194,9 @@ def test_committed_notebook_is_normalised_and_executed(path):
 @pytest.mark.parametrize("path", COMMITTED, ids=[path.stem for path in COMMITTED])
 def test_committed_notebook_outputs_have_nothing_that_must_not_be_committed(path):
     assert output_problems(nbformat.read(path, as_version=4), where=path.name) == []
+
+
+def test_audit_accepts_a_narrative_that_says_warning():
+    shown = new_output("display_data", data={"text/markdown": "**Warning: small samples.**",
+                                             "text/plain": "<IPython.core.display.Markdown object>"})
+    assert _problems(shown) == []
