@@ -76,6 +76,7 @@ __all__ = [
     "cleaned_dtypes",
     "apply_cleaned_dtypes",
     "normalize_texts",
+    "cleaning_summary",
     "quarantine_reasons",
     "recodes_by_rule",
     "missingness_by_question",
@@ -252,6 +253,29 @@ def apply_cleaned_dtypes(responses: pd.DataFrame, codebook) -> pd.DataFrame:
     """Cast the columns of ``responses`` to :func:`cleaned_dtypes` (others are left alone)."""
     dtypes = {name: dtype for name, dtype in cleaned_dtypes(codebook).items() if name in responses}
     return responses.astype(dtypes)
+
+
+def cleaning_summary(result: CleaningResult) -> pd.DataFrame:
+    """What cleaning did, in a few counts for a reader.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``measure, value``: rows read, kept and quarantined, values logged, median
+        completeness, unmapped columns and questions the export lacks.
+    """
+    completeness = result.responses["completeness"]
+    measures = {
+        "rows read": result.raw_rows,
+        "responses kept": len(result.responses),
+        "rows quarantined": len(result.quarantine),
+        "values recoded or set missing (logged)": len(result.log),
+        "median completeness of kept responses": round(float(completeness.median()), 3)
+        if len(completeness) else float("nan"),
+        "unmapped columns": len(result.unmapped_columns),
+        "codebook questions not in the export": len(result.absent_questions),
+    }
+    return pd.DataFrame({"measure": list(measures), "value": [str(value) for value in measures.values()]})
 
 
 def quarantine_reasons(result: CleaningResult) -> pd.DataFrame:

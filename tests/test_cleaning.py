@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ipo_research.cleaning import (
-    LOG_COLUMNS, QUARANTINE_COLUMNS, _option_spellings, _split_options, clean_responses,
+    LOG_COLUMNS, QUARANTINE_COLUMNS, _option_spellings, _split_options, clean_responses, cleaning_summary,
     cleaned_dtypes, missingness_by_question, normalize_texts, quarantine_reasons, recodes_by_rule,
 )
 from ipo_research.codebook import load_codebook
@@ -298,3 +298,10 @@ def test_missingness_by_question_is_the_share_unanswered():
     result = _clean(plots=["1", ""], crops=["Fruit", "Fruit"])
     shares = missingness_by_question(result.responses, CODEBOOK).set_index("question")["missing_share"]
     assert (shares["plots"], shares["crops"], shares["garden_site"]) == (0.5, 0.0, 1.0)
+
+
+def test_cleaning_summary_counts_rows_and_values():
+    result = _clean(respondent=["A", "A", "B"], plots=["1", "2", "N/A"])
+    summary = dict(zip(*cleaning_summary(result).to_dict("list").values()))
+    assert (summary["rows read"], summary["responses kept"], summary["rows quarantined"]) == ("3", "2", "1")
+    assert summary["values recoded or set missing (logged)"] == "1"
