@@ -1,0 +1,101 @@
+"""Running every spec: seeds per spec, optional context, and the sentences built from fits."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ipo_research.codebook import codebook_from_dict
+from ipo_research.model_narrative import findings_sentence, mice_sentence, sample_sentence, warnings_summary
+from ipo_research.model_run import prepare_responses, run_models, spec_seed
+from ipo_research.model_specs import ModelSpec
+
+
+def _responses(n=40, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    frame = pd.DataFrame({"rid": [f"r{i:02d}" for i in range(n)], "x": x,
+                          "y": 1 + x + rng.normal(size=n)})
+    frame.loc[rng.uniform(size=n) < 0.2, "x"] = np.nan
+    return frame
+
+
+def _spec(spec_id, **fields):
+    return ModelSpec(id=spec_id, title=spec_id, family="ols", formula="y ~ x", cov_type="HC3", **fields)
+
+
+def test_a_spec_gets_the_same_draws_whatever_the_order_of_the_specs():
+    data = _responses()
+    boot, other = _spec("boot", bootstrap=30), _spec("mi", missing="mice", imputations=3)
+    first = run_models(data, [boot, other], key="rid", seed=5)
+    swapped = run_models(data, [other, boot], key="rid", seed=5)
+    assert first.bootstrap.equals(swapped.bootstrap)
+    assert first.mice_comparison.equals(swapped.mice_comparison)
+    assert spec_seed(5, "boot") != spec_seed(5, "mi")
+
+
+def test_a_mice_spec_without_enough_complete_rows_is_fitted_alone():
+    data = _responses()
+    data["z"] = np.where(np.arange(40) % 2 == 0, np.nan, 1.0)
+    data.loc[data.index[1::2], "x"] = np.nan  # no row has both x and z
+    spec = ModelSpec(id="mi", title="MI", family="ols", formula="y ~ x + z", cov_type="HC3", missing="mice",
+                     imputations=3)
+    run = run_models(data, [spec], key="rid", seed=1)
+    assert run.mice_comparison.empty
+    assert run.model_fit.loc[0, "n_obs"] == 40
+
+
+def test_prepare_responses_skips_the_state_context_without_a_state_column_and_adds_indices():
+    codebook = codebook_from_dict({
+        "survey": {"id": "s", "key": "rid"}, "sections": [{"id": "m", "title": "M"}],
+        "questions": [{"id": "rid", "section": "m", "type": "id"},
+                      {"id": "a", "section": "m", "type": "numeric"},
+                      {"id": "b", "section": "m", "type": "numeric"}],
+        "indices": [{"id": "ab", "items": ["a", "b"], "min_items": 2}],
+    })
+    data = pd.DataFrame({"rid": ["r1", "r2"], "a": [1.0, 3.0], "b": [2.0, 6.0]})
+    prepared, note = prepare_responses(data, codebook, context_path="data/external/state_context_2016.csv")
+    assert prepared["ab"].astype(float).tolist() == pytest.approx([-0.7071068, 0.7071068])
+    assert "dem_margin_2016" not in prepared.columns
+    assert note == ("2 rows; no state context (no context file given or no state column); "
+                    "indices computed from the codebook: `ab`.")
+
+
+def test_prepare_responses_joins_the_state_context_by_state():
+    codebook = codebook_from_dict({
+        "survey": {"id": "s", "key": "rid"}, "sections": [{"id": "m", "title": "M"}],
+        "questions": [{"id": "rid", "section": "m", "type": "id"}, {"id": "state", "section": "m", "type": "state"}],
+    })
+    data = pd.DataFrame({"rid": ["r1", "r2"], "state": ["TX", "CA"]})
+    prepared, _ = prepare_responses(data, codebook, context_path="data/external/state_context_2016.csv")
+    assert prepared["dem_margin_2016"].tolist() == pytest.approx([-9.0, 30.1])
+
+
+def test_sample_sentence_quotes_the_fit_numbers():
+    statistics = {"n_obs": 55, "n_dropped": 20, "n_params": 16, "obs_per_parameter": 55 / 16,
+                  "missing": "complete_case", "family": "ols", "r_squared": 0.7412}
+    assert sample_sentence(statistics, unit="organization") == (
+        "Fitted on 55 organizations (20 left out for a missing answer), 16 parameters, "
+        "3.4 organizations per parameter; R² = 0.74.")
+
+
+def test_findings_sentence_lists_only_terms_whose_interval_excludes_zero():
+    coefficients = pd.DataFrame({"term": ["Intercept", "x", "z", "1/2"], "estimate": [1.0, 0.5, 0.1, -1.0],
+                                 "conf_low": [0.5, 0.2, -0.3, -2.0], "conf_high": [1.5, 0.8, 0.5, -0.1]})
+    assert findings_sentence(coefficients, family="ols") == (
+        "1 of 2 terms has its 95% interval excluding zero (estimates on the outcome scale): "
+        "`x` +0.500 [0.200, 0.800].")
+
+
+def test_mice_sentence_names_the_term_that_moves_most_in_standard_errors():
+    comparison = pd.DataFrame({"term": ["x", "z"], "cc_estimate": [1.0, 0.2], "cc_std_error": [0.5, 0.1],
+                               "cc_n_obs": [50, 50], "mice_estimate": [1.1, 0.4], "mice_std_error": [0.4, 0.1],
+                               "mice_n_obs": [70, 70], "fmi": [0.1, 0.3]})
+    assert mice_sentence(comparison) == (
+        "Imputation uses 70 rather than 50 rows. The largest move is in `z`: 0.200 (complete cases) "
+        "against 0.400 (imputed), 2.0 complete-case standard errors; the fraction of missing "
+        "information ranges from 0.10 to 0.30.")
+
+
+def test_warnings_summary_says_when_every_model_is_large_enough():
+    assert warnings_summary([]) == "Every model has at least 10 observations per parameter."
+    assert warnings_summary(["Model m: thin."]).endswith("\n- Model m: thin.")
