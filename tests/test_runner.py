@@ -11,13 +11,14 @@ import json
 import shutil
 from datetime import datetime
 from pathlib import Path
+from dataclasses import replace
 from types import SimpleNamespace
 
 import nbformat
 import pytest
 
 from ipo_research.cli import main
-from ipo_research.manifest import PACKAGE_DIR
+from ipo_research import runner
 from ipo_research.paths import PROJECT_ROOT
 from ipo_research.runner import RunRequest, pipeline_status, run_pipeline
 
@@ -178,8 +179,12 @@ def test_status_command_says_up_to_date_or_why(done, capsys):
                                                         "upstream 01_produce changed"]
 
 
-def test_failure_is_isolated_dependents_skipped_and_exit_code_is_1(tmp_path, capsys):
+def test_failure_is_isolated_dependents_skipped_and_exit_code_is_1(tmp_path, capsys, monkeypatch):
     request = _setup(tmp_path)
+    # Other work on ipo_research/ must not make the runs look stale: hash the test's package.
+    from_args = runner.request_from_args
+    monkeypatch.setattr(runner, "request_from_args",
+                        lambda args: replace(from_args(args), package_dir=request.package_dir))
     code = main(["run", "--pipeline", str(request.pipeline_path), "--out", str(tmp_path / "out"),
                  "--data", request.options["data_path"], "-p", "fail=true", "--jobs", "2"])
     stderr = capsys.readouterr().err
@@ -194,8 +199,7 @@ def test_failure_is_isolated_dependents_skipped_and_exit_code_is_1(tmp_path, cap
     assert "skipped: needs 02_consume" in manifest["runs"][4]["error"]
     assert "FAILED   consume      02_consume: In [" in stderr
     assert "ValueError: asked to fail  (see html/02_consume.full.html)" in stderr
-    would = _would_run(request, out_dir=str(tmp_path / "out"), package_dir=PACKAGE_DIR,
-                       overrides={"fail": "true"})
+    would = _would_run(request, out_dir=str(tmp_path / "out"), overrides={"fail": "true"})
     assert would == {"02_consume": ["last run failed"],
                      "06_summarize": ["last run skipped", "upstream 02_consume reruns"]}
 
