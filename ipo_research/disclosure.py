@@ -30,6 +30,7 @@ from ipo_research.exceptions import DataError
 
 __all__ = [
     "COMPLEMENT_MARK",
+    "P_VALUE_BANDS",
     "TOTAL_LABEL",
     "small_count_mark",
     "suppression_mask",
@@ -46,6 +47,7 @@ __all__ = [
 ]
 
 COMPLEMENT_MARK = "c"
+P_VALUE_BANDS = ("<0.05", ">=0.05")
 TOTAL_LABEL = "Total"
 Totals = Literal["both", "rows", "columns", "none"]
 _TOTALS = ("both", "rows", "columns", "none")
@@ -290,7 +292,9 @@ def publish_by_group(long: pd.DataFrame, *, threshold: int = 3,
         Columns ``question, label, group, yes, no``.
     threshold : int, default 3
     p_values : Series, optional
-        p-value per question; hidden when any count of that item is hidden.
+        p-value per question. When a count of the item is hidden, the exact p-value could
+        help work it out (it is a function of the full table), so it is shown only as a band,
+        ``"<0.05"`` or ``">=0.05"``.
 
     Returns
     -------
@@ -311,7 +315,7 @@ def publish_by_group(long: pd.DataFrame, *, threshold: int = 3,
             else:
                 shares[group] = counts.loc[group, "yes"] / n
         if p_values is not None:
-            shares["p_value"] = COMPLEMENT_MARK if hidden.to_numpy().any() else p_values.get(question)
+            shares["p_value"] = _p_value(p_values.get(question), exact=not hidden.to_numpy().any())
         rows[item["label"].iloc[0]] = shares
     return pd.DataFrame.from_dict(rows, orient="index")
 
@@ -361,6 +365,14 @@ def reportable_group(groups: pd.Series, *, value: str, threshold: int = 3) -> di
     n_others = int(codes.size - n_group)
     return {"reportable": n_group >= threshold and n_others >= threshold,
             "n_group": n_group, "n_others": n_others}
+
+
+def _p_value(value, *, exact: bool):
+    if value is None or pd.isna(value):
+        return np.nan
+    if exact:
+        return float(value)
+    return P_VALUE_BANDS[0] if value < 0.05 else P_VALUE_BANDS[1]
 
 
 def _mark(value: int, primary: bool, hidden: bool, threshold: int):

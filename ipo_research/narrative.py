@@ -33,6 +33,7 @@ __all__ = [
     "present_likert",
     "present_targets",
     "present_by_group",
+    "target_sentence",
 ]
 
 
@@ -196,7 +197,8 @@ def numeric_sentence(table: pd.DataFrame, question: str, *, subject: str,
              "percent_points": lambda v: f"{number(v)}%"}[kind]
     if not is_shown(row["median"]):
         return f"Too few organizations answered on {subject} to report it."
-    answering = f"the {row['n']} organizations answering" if is_shown(row["n"]) else "those answering"
+    answering = (f"the {number(row['n'])} organizations answering" if is_shown(row["n"])
+                 else "those answering")
     return (f"The median {subject} is {shape(row['median'])}; the middle half of {answering} "
             f"lie between {shape(row['q1'])} and {shape(row['q3'])}.")
 
@@ -209,7 +211,7 @@ def likert_sentence(table: pd.DataFrame, *, high_words: str, low_words: str | No
     table : DataFrame
         A published :func:`ipo_research.describe.likert_summary`.
     high_words : str
-        What the top answers mean ("strong or very strong").
+        The top answers, as in "the largest share answering strong or very strong".
     low_words : str, optional
         What the bottom answers mean ("weak or very weak"); adds the lowest item's low share.
 
@@ -223,9 +225,10 @@ def likert_sentence(table: pd.DataFrame, *, high_words: str, low_words: str | No
     shown["high_share"] = shown["high_share"].astype(float)
     ranked = shown.sort_values("high_share", ascending=False, kind="stable")
     best, worst = ranked.iloc[0], ranked.iloc[-1]
-    sentence = (f"The largest share rating {high_words} is for {best['label'].lower()} "
-                f"({percent(best['high_share'])}); the smallest is for "
-                f"{worst['label'].lower()} ({percent(worst['high_share'])})")
+    best_label, worst_label = _in_sentence(best["label"]), _in_sentence(worst["label"])
+    sentence = (f"The largest share answering {high_words} is for {best_label} "
+                f"({percent(best['high_share'])}); the smallest is for {worst_label} "
+                f"({percent(worst['high_share'])})")
     if low_words and is_shown(worst.get("low_share")):
         sentence += f", where {percent(worst['low_share'])} answer {low_words}"
     return sentence + "."
@@ -237,19 +240,21 @@ def group_difference_sentence(table: pd.DataFrame, *, alpha: float = 0.05,
 
     The table is from :func:`ipo_research.disclosure.publish_by_group` with ``p_value``.
     """
-    p_values = table["p_value"]
-    tested = p_values[p_values.map(is_shown)].astype(float)
-    withheld = int((~p_values.map(is_shown)).sum())
-    significant = tested[tested < alpha].sort_values()
-    note = (f" ({withheld} item(s) have a withheld cell, so no test is shown for them.)"
-            if withheld else "")
-    if significant.empty:
-        return (f"None of the {len(tested)} tested items differs between {groups_word} at "
+    p_values = table["p_value"].dropna()
+    exact = p_values[p_values.map(is_shown)].astype(float)
+    banded = p_values[~p_values.map(is_shown)]
+    below = [f"{_in_sentence(label)} (p = {value:.3f})"
+             for label, value in exact[exact < alpha].sort_values().items()]
+    below += [f"{_in_sentence(label)} (p < 0.05)" for label, band in banded.items()
+              if band == "<0.05" and alpha == 0.05]
+    note = (f" For {len(banded)} item(s) a count is withheld, so the p-value is shown only "
+            "as a band (below or above 0.05)." if len(banded) else "")
+    if not below:
+        return (f"None of the {len(p_values)} items differs between {groups_word} at "
                 f"p < {alpha}: with groups this small, only large differences would show.{note}")
-    listed = join_phrases([f"{label.lower()} (p = {value:.3f})" for label, value in significant.items()])
-    return (f"Of {len(tested)} tested items, {len(significant)} differ between {groups_word} at "
-            f"p < {alpha}: {listed}. With this many tests, one such result in twenty is expected "
-            f"by chance alone.{note}")
+    return (f"Of {len(p_values)} items, {len(below)} differ between {groups_word} at "
+            f"p < {alpha}: {join_phrases(below)}. With this many tests, about one result in "
+            f"twenty is expected below 0.05 by chance alone.{note}")
 
 
 def quotes_markdown(quotes: pd.DataFrame) -> str:
@@ -262,6 +267,15 @@ def quotes_markdown(quotes: pd.DataFrame) -> str:
         lines += [f"> “{quote}”" for quote in group["quote"]]
         lines.append("")
     return "\n".join(lines).strip()
+
+
+def _in_sentence(label: str) -> str:
+    # "Field program: ..." reads "field program: ..." mid-sentence; "PICO ..." and names inside
+    # the label ("Democratic Party") keep their capitals.
+    label = str(label).rstrip(".")
+    if len(label) > 1 and label[0].isupper() and label[1].islower():
+        return label[0].lower() + label[1:]
+    return label
 
 
 def _answering(table: pd.DataFrame) -> str:
@@ -350,3 +364,24 @@ def present_by_group(table: pd.DataFrame) -> pd.DataFrame:
         shown["p_value"] = shown["p_value"].map(lambda v: f"{float(v):.3f}" if is_shown(v) else percent(v))
     groups = [column for column in shown.columns if column != "p_value"]
     return format_table(shown, percent_columns=groups, rename={"p_value": "p (Fisher)"})
+
+
+def target_sentence(table: pd.DataFrame, measure: str, *, subject: str) -> str:
+    """How far organizations aim to grow one measure, from a published target summary.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"measure": ["Budget"], "n": [50], "median_ratio": [1.5],
+    ...                       "growing_share": [0.9]})
+    >>> target_sentence(table, "Budget", subject="budget")
+    'Among the 50 organizations giving both figures, the median 2019 target for their budget is 1.5 times the 2016 figure, and 90% aim higher than today.'
+    """
+    row = table.set_index("measure").loc[measure]
+    if not is_shown(row["median_ratio"]):
+        return f"Too few organizations gave both figures for their {subject} to report it."
+    answering = f"the {number(row['n'])} organizations" if is_shown(row["n"]) else "the organizations"
+    sentence = (f"Among {answering} giving both figures, the median 2019 target for their "
+                f"{subject} is {number(row['median_ratio'], digits=1)} times the 2016 figure")
+    if is_shown(row["growing_share"]):
+        sentence += f", and {percent(row['growing_share'])} aim higher than today"
+    return sentence + "."

@@ -138,7 +138,7 @@ def ranked_bars(table: pd.DataFrame, *, value: str = "share", low: str = "ci_low
     ax.set_yticks(y, [_wrap(label) for label in table.loc[order, "label"]])
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_xlabel("Share of organizations (bars: 95% Wilson interval)")
+    ax.set_xlabel("Share of organizations (whiskers: 95% Wilson interval)")
     ax.grid(axis="y", visible=False)
     if title:
         ax.set_title(title)

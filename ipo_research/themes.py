@@ -9,7 +9,8 @@ Quotes are the riskiest output of a survey of named organizations. :func:`safe_q
 returns answers that are short (25 words at most), carry no e-mail address, phone number,
 web address or capitalised multi-word name (a person, a place, an organization), and belong
 to a theme at least ``threshold`` organizations mention; at most three per theme, chosen by a
-hash of the text so the choice is the same on every run and does not depend on row order.
+hash of the text so the choice is the same on every run and does not depend on row order,
+skipping answers that end like one already chosen (the same point with another opening).
 """
 
 from __future__ import annotations
@@ -231,7 +232,13 @@ def safe_quotes(texts: pd.Series, coded: pd.DataFrame, themes, *, threshold: int
             continue
         candidates = sorted({" ".join(str(text).split()) for text in texts[carriers].dropna()}
                             - used, key=_stable_order)
-        chosen = [text for text in candidates if is_quotable(text, max_words=max_words)][:per_theme]
+        chosen, endings = [], set()
+        for text in candidates:
+            # Answers that end alike say the same thing with another opening: quote one.
+            ending = " ".join(text.lower().split()[-6:])
+            if len(chosen) < per_theme and ending not in endings and is_quotable(text, max_words=max_words):
+                chosen.append(text)
+                endings.add(ending)
         used.update(chosen)
         rows += [{"theme": theme.id, "label": theme.label, "quote": text} for text in chosen]
     return pd.DataFrame(rows, columns=["theme", "label", "quote"])
