@@ -68,6 +68,10 @@ if TYPE_CHECKING:  # io imports this module; import the dataclass for annotation
 
 __all__ = [
     "ERROR_RULES",
+    "REASON_EMPTY",
+    "REASON_NO_KEY",
+    "REASON_TEST",
+    "REASON_DUPLICATE",
     "LOG_COLUMNS",
     "QUARANTINE_COLUMNS",
     "STATES",
@@ -453,8 +457,9 @@ def _recode_state(text, norm, question):
     lookup.update({name.lower(): code for code, name in STATES.items()})
     lookup.update(_STATE_ALIASES)
     code = norm.map(lookup)
-    rule = pd.Series(np.where(text.str.strip().isin(list(STATES)), None, "state_name"),
-                     index=text.index, dtype="string").where(code.notna(), "unknown_label")
+    is_code = norm.str.upper().isin(list(STATES))
+    rule = pd.Series(np.where(is_code, "label_variant", "state_name"), index=text.index, dtype="string")
+    rule = rule.mask(text.str.strip().isin(list(STATES)), pd.NA).where(code.notna(), "unknown_label")
     values = pd.Series(pd.Categorical(code, categories=sorted(STATES)), index=text.index)
     return {question.id: values}, code.astype("string"), rule
 

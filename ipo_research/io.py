@@ -48,7 +48,6 @@ OUTPUT_NAMES = {
     "log": "cleaning_log.csv",
     "source": SOURCE_RECORD_NAME,
 }
-_TEXT_SUFFIXES = {".csv", ".txt", ".tsv", ""}
 _EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 _STAT_SUFFIXES = {".sav": "spss", ".zsav": "spss", ".dta": "stata"}
 _CONTROL_CHARACTERS = set(chr(code) for code in range(32)) - {"\t", "\n", "\r"}
@@ -321,8 +320,7 @@ def _read_excel_grid(resolved: Path, shown: str) -> pd.DataFrame:
     except Exception as error:  # openpyxl raises zip, XML and key errors for broken files
         raise ReadError(f"{shown}: not a readable Excel file ({type(error).__name__}). Open and save it "
                         "again in Excel, or export the survey as CSV.") from None
-    grid = grid.dropna(how="all")
-    return grid.apply(lambda column: column.astype(object).map(_cell_text)).set_axis(range(grid.shape[1]), axis=1)
+    return _as_text(grid.dropna(how="all"))
 
 
 def _read_stat_grid(resolved: Path, shown: str, kind: str) -> pd.DataFrame:
@@ -336,8 +334,13 @@ def _read_stat_grid(resolved: Path, shown: str, kind: str) -> pd.DataFrame:
                         f"{'SPSS' if kind == 'spss' else 'Stata'}.") from None
     labels = [label or "" for label in (meta.column_labels or [""] * len(meta.column_names))]
     header = pd.DataFrame([list(meta.column_names), labels])
-    body = data.apply(lambda column: column.astype(object).map(_cell_text)).set_axis(range(data.shape[1]), axis=1)
-    return pd.concat([header, body], ignore_index=True)
+    return pd.concat([header, _as_text(data)], ignore_index=True)
+
+
+def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    # Binary formats hold typed cells; make them the text a CSV export would hold.
+    text = frame.apply(lambda column: column.astype(object).map(_cell_text))
+    return text.set_axis(range(frame.shape[1]), axis=1)
 
 
 def _cell_text(value) -> str:

@@ -22,8 +22,11 @@ Several rules are joined with "+" in the order of the table, e.g. ``currency+mag
 Examples
 --------
 >>> import pandas as pd
->>> parse_numbers(pd.Series(["$1.2M", "250,000", "10-20", "12"])).to_dict("list")
-{'value': [1200000.0, 250000.0, 15.0, 12.0], 'rule': ['currency+magnitude_suffix', 'thousands_separator', 'range_midpoint', <NA>]}
+>>> parsed = parse_numbers(pd.Series(["$1.2M", "250,000", "10-20", "12"]))
+>>> parsed["value"].tolist()
+[1200000.0, 250000.0, 15.0, 12.0]
+>>> parsed["rule"].tolist()
+['currency+magnitude_suffix', 'thousands_separator', 'range_midpoint', <NA>]
 """
 
 from __future__ import annotations

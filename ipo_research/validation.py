@@ -18,7 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ipo_research.cleaning import ERROR_RULES, REASON_DUPLICATE, REASON_NO_KEY, CleaningResult, clean_responses
+from ipo_research.cleaning import (
+    ERROR_RULES, REASON_DUPLICATE, REASON_NO_KEY, CleaningResult, clean_responses,
+)
 from ipo_research.io import RawExport, read_export
 
 __all__ = ["Problem", "validate_export", "problems_of", "format_problems", "has_errors"]

@@ -43,7 +43,8 @@ def test_it_reads_as_qualtrics_with_every_column_mapped(raw):
 
 def test_the_planted_duplicate_is_quarantined_with_the_row_it_repeats(result, mess):
     planted = mess[mess["kind"] == "duplicate"]
-    rows = {int(planted["row"].iloc[0]) + QUALTRICS_HEADER_ROWS, int(planted["repeats"].iloc[0]) + QUALTRICS_HEADER_ROWS}
+    rows = {int(planted["row"].iloc[0]) + QUALTRICS_HEADER_ROWS,
+            int(planted["repeats"].iloc[0]) + QUALTRICS_HEADER_ROWS}
     quarantined = result.quarantine.set_index("key").loc[planted["org_id"].iloc[0]]
     kept_row = result.responses.set_index("org_id").loc[planted["org_id"].iloc[0], "source_row"]
     assert {int(quarantined["source_row"]), int(kept_row)} == rows

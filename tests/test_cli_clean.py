@@ -8,7 +8,6 @@ import pytest
 
 from ipo_research.cli import main
 
-FIXTURES = Path(__file__).parent / "fixtures"
 GARDEN = "tests/fixtures/garden_codebook.yaml"
 
 
@@ -63,8 +62,10 @@ BAD_DATA = {
     "unknown layout": ("colour,size\nred,2\n", "unknown layout: no column header (e.g. 'colour', 'size')"),
     "duplicate headers": ("respondent,plots,plots\nR_1,1,2\n",
                           "duplicate headers: column 2 'plots' and column 3 'plots'"),
-    "key column missing": ("plots\n2\n", "the key column is missing: no header matches question 'respondent'"),
-    "unreadable encoding": (b"respondent,plots\nR_1,\x81\n", "byte 0x81 on line 2 is neither UTF-8 nor Windows-1252"),
+    "key column missing": ("plots\n2\n",
+                           "the key column is missing: no header matches question 'respondent'"),
+    "unreadable encoding": (b"respondent,plots\nR_1,\x81\n",
+                            "byte 0x81 on line 2 is neither UTF-8 nor Windows-1252"),
 }
 
 
@@ -111,8 +112,9 @@ def test_a_layout_that_does_not_fit_the_file_exits_2(capsys):
 
 def test_the_installed_command_prints_no_traceback(tmp_path):
     empty = _write(tmp_path, "")
-    completed = subprocess.run([sys.executable, "-m", "ipo_research.cli", "clean", empty, "--codebook", GARDEN,
-                                "--out", str(tmp_path)], capture_output=True, text=True)
+    command = [sys.executable, "-m", "ipo_research.cli", "clean", empty, "--codebook", GARDEN,
+               "--out", str(tmp_path)]
+    completed = subprocess.run(command, capture_output=True, text=True)
     assert completed.returncode == 1
     assert completed.stderr.strip() == ("ipo-research clean: export.csv: the file is empty. "
                                         "Export the survey again.")
