@@ -315,7 +315,7 @@ def _execute(decisions: list[Decision], request: RunRequest, reporter: "_Progres
                     record = _skipped_record(decision, request, blocked)
                     reporter.line(decision.run.run_id, "skipped", record["error"])
                     yield record
-                elif all(status.get(need) == "ok" for need in needs):
+                elif len(running) < jobs and all(status.get(need) == "ok" for need in needs):
                     pending.remove(decision)
                     reporter.line(decision.run.run_id, "start", "; ".join(decision.reasons))
                     running[pool.submit(_run_one, decision, request)] = decision
