@@ -32,11 +32,14 @@ $(STAMP): pyproject.toml
 report: setup ## Run every notebook on the shipped synthetic export into reports/
 	$(BIN)/ipo-research run --out $(OUT) --jobs $(JOBS)
 
-test: setup ## Run the whole test suite: unit tests, then nbval on the committed notebooks
+# nbval runs the notebooks with their defaults, so they write reports/ (their default out_dir):
+# the last step compares the headline tables they just wrote with tests/golden.
+test: setup ## Run the whole test suite: unit tests, nbval on the committed notebooks, golden tables
 	@start=$$(date +%s); status=0; \
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup tests && \
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope --nbval --nbval-current-env \
-		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider notebooks || status=$$?; \
+		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider notebooks && \
+	$(BIN)/python -m ipo_research.golden reports/tables tests/golden || status=$$?; \
 	echo "make test: $$(( $$(date +%s) - start )) s"; exit $$status
 
 goldens: setup ## Refresh tests/golden/ from a forced default run; review with git diff tests/golden

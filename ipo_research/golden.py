@@ -4,8 +4,8 @@ The committed notebooks are compared as text by nbval, which catches most change
 nothing about how far a number moved, and its sanitize file could hide one. The headline tables
 of the default run (coefficients, model fit, key descriptive shares) are therefore also kept as
 golden CSVs under ``tests/golden/``, beside a ``golden.yaml`` that names each table's key
-columns, the columns compared exactly and the tolerance for the other numeric columns. A
-numeric value passes when ``|actual - expected| <= abs + rel * |expected|`` (numpy's
+columns, the columns compared exactly and the tolerance for numbers in the other columns. A
+number passes when ``|actual - expected| <= abs + rel * |expected|`` (numpy's
 ``isclose``); text and exact columns must be equal.
 
 Refresh the goldens from a default run and review the diff::
@@ -52,7 +52,7 @@ DIFFERENCE_COLUMNS = ["table", "key", "column", "expected", "actual", "problem"]
 
 @dataclass(frozen=True)
 class Tolerance:
-    """How far a numeric value may move: ``|actual - expected| <= abs + rel * |expected|``.
+    """How far a number may move: ``|actual - expected| <= abs + rel * |expected|``.
 
     Attributes
     ----------
@@ -98,7 +98,7 @@ class GoldenTable:
     exact : tuple of str
         Columns that must be equal (counts, labels); numbers in them are compared as numbers.
     tolerance : Tolerance
-        For every other column whose golden values are all numbers.
+        For numbers in every other column.
     """
 
     name: str
@@ -159,7 +159,8 @@ def compare_table(actual: pd.DataFrame, expected: pd.DataFrame, spec: GoldenTabl
 
     Rows are matched on ``spec.keys``. A column whose golden values are all numbers is
     compared with ``spec.tolerance`` (exactly if it is a key or listed in ``spec.exact``);
-    any other column must hold the same text. Missing or unexpected rows and columns, and
+    any other value (text, an empty cell, a suppression mark such as ``<3``) must be the same
+    text. Numbers are recognised cell by cell. Missing or unexpected rows and columns, and
     duplicate keys, are differences too.
 
     Parameters
@@ -202,8 +203,7 @@ def compare_table(actual: pd.DataFrame, expected: pd.DataFrame, spec: GoldenTabl
             found.append({"key": key, "column": "", "expected": "", "actual": "", "problem": problem})
             continue
         for column in expected.columns.difference(spec.keys, sort=False):
-            found += _cell_problem(row, column, key, numeric=_is_numeric(expected[column]),
-                                   tolerance=spec.tolerance_for(column))
+            found += _cell_problem(row, column, key, tolerance=spec.tolerance_for(column))
     return _differences(found, spec)
 
 
@@ -234,9 +234,10 @@ def _duplicate_keys(table: pd.DataFrame, spec: GoldenTable, which: str) -> list[
              "problem": f"duplicate key in the {which} table"} for _, row in duplicated.iterrows()]
 
 
-def _cell_problem(row: pd.Series, column: str, key: str, *, numeric: bool, tolerance: Tolerance) -> list[dict]:
+def _cell_problem(row: pd.Series, column: str, key: str, *, tolerance: Tolerance) -> list[dict]:
+    # Cell by cell: a published table may mix numbers with marks such as "<3" in one column.
     expected, actual = row[f"{column}_expected"], row[f"{column}_actual"]
-    if numeric and _parses(actual):
+    if _number(expected) is not None and _number(actual) is not None:
         if tolerance.allows(_number(expected), _number(actual)):
             return []
         gap = abs(_number(actual) - _number(expected))
@@ -245,23 +246,13 @@ def _cell_problem(row: pd.Series, column: str, key: str, *, numeric: bool, toler
     elif expected == actual:
         return []
     else:
-        problem = "not a number" if numeric else "differs"
+        problem = "not a number" if _number(expected) is not None else "differs"
     return [{"key": key, "column": column, "expected": expected, "actual": actual, "problem": problem}]
 
 
-def _is_numeric(values: pd.Series) -> bool:
-    return all(_parses(value) for value in values)
-
-
-def _parses(value: str) -> bool:
-    return _number(value) is not None
-
-
 def _number(value: str) -> float | None:
-    if value == "":
-        return float("nan")
     try:
-        return float(value)
+        return float(value) if value != "" else None
     except ValueError:
         return None
 

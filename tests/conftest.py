@@ -1,7 +1,7 @@
 """Shared fixtures: the default run's tables, computed once per test session in-process.
 
-``write_default_tables`` does what the clean and models notebooks do with their default
-parameters (the synthetic export, the codebook, ``notebooks/models.yaml``, seed 2016), through
+``write_default_tables`` does what the clean and models notebooks (and the cells of the
+landscape and strengths notebooks that publish the key shares) do with their default parameters (the synthetic export, the codebook, ``notebooks/models.yaml``, seed 2016), through
 the package's public functions, without starting a kernel: about 15 seconds instead of the
 minutes a pipeline run takes on two cores. The golden and determinism tests share its output
 through the session fixture ``default_run_dir``; they carry ``xdist_group("default_run")`` so
@@ -20,7 +20,8 @@ def write_default_tables(out_dir: str | Path) -> Path:
     """Clean the synthetic export and fit the default models into ``out_dir``, like the default run.
 
     Writes ``out_dir/data`` (responses.parquet, quarantine.csv, cleaning_log.csv, source.json)
-    and ``out_dir/tables`` (coefficients.csv, model_fit.csv and the other model tables).
+    and ``out_dir/tables``: coefficients.csv, model_fit.csv and the other model tables, and the
+    key descriptive shares (primary network, legal entities, strengths ratings).
     Returns ``out_dir``.
     """
     from ipo_research.cleaning import clean_responses
@@ -42,7 +43,24 @@ def write_default_tables(out_dir: str | Path) -> Path:
     run = run_models(responses, load_model_specs(columns=responses.columns), key=codebook.key,
                      seed=DEFAULT_SEED)
     write_model_run(run, out_dir)
+    _write_key_shares(load_responses(written["responses"], codebook), codebook, out_dir)
     return out_dir
+
+
+def _write_key_shares(responses, codebook, out_dir: Path) -> None:
+    """The key descriptive shares, as notebooks/02_landscape and 03_strengths publish them."""
+    from ipo_research import describe, disclosure, style
+
+    threshold = 3  # the notebooks' default disclosure_threshold
+    networks = describe.frequency_table(responses, codebook.question("primary_network"))
+    style.save_table(disclosure.publish_frequencies(networks, threshold=threshold),
+                     "landscape_primary_network", out_dir)
+    entities = describe.multi_summary(responses, codebook.question("legal_entities"))
+    style.save_table(disclosure.publish_multi(entities, threshold=threshold), "landscape_legal_entities", out_dir)
+    items = [question for question in codebook.questions_in("strengths", types=("likert",))
+             if question.id != "rating_overall_electoral"]
+    style.save_table(disclosure.publish_likert(describe.likert_summary(responses, items), threshold=threshold),
+                     "strengths_ratings", out_dir)
 
 
 @pytest.fixture(scope="session")

@@ -104,6 +104,21 @@ def test_a_number_turned_into_text_is_a_difference():
     assert differences[["column", "problem"]].values.tolist() == [["estimate", "not a number"]]
 
 
+def test_a_column_mixing_shares_and_suppression_marks_compares_each_cell_by_its_kind():
+    spec = GoldenTable("shares.csv", keys=("code",), tolerance=Tolerance(abs=1e-4))
+    golden = pd.DataFrame({"code": ["cpd", "other"], "share": ["0.1757", "<3"]})
+    assert compare_table(golden.assign(share=["0.17575", "<3"]), golden, spec).empty
+    differences = compare_table(golden.assign(share=["0.1757", "0.0405"]), golden, spec)
+    assert differences[["key", "expected", "actual", "problem"]].values.tolist() == [
+        ["code=other", "<3", "0.0405", "differs"]]
+
+
+def test_an_empty_cell_that_gets_a_value_is_a_difference():
+    golden = pd.DataFrame({"model": ["m"], "family": ["ols"], "n_obs": [61], "r_squared": [None]})
+    differences = compare_table(golden.assign(r_squared=0.42), golden, FIT)
+    assert differences[["column", "expected", "actual"]].values.tolist() == [["r_squared", "", "0.42"]]
+
+
 def test_duplicate_keys_are_reported_once_per_key():
     doubled = pd.concat([_coefficients(), _coefficients().iloc[:1]])
     differences = compare_table(doubled, _coefficients(), COEFFICIENTS)
