@@ -25,8 +25,10 @@ __all__ = [
     "crosstab_table",
     "shares_table",
     "numeric_table",
+    "save_table",
     "show_table",
     "show_shares_figure",
+    "differences_sentence",
 ]
 
 _NOT_REPORTED = ("_Not reported: the group has too few organizations to show numbers without "
@@ -159,20 +161,52 @@ def numeric_table(profile: Profile, responses: pd.DataFrame, questions) -> pd.Da
         members = responses[(profile.groups.astype(object) == group).to_numpy()]
         summary = describe.numeric_summary(members, questions)
         published = disclosure.publish_numeric(summary, threshold=profile.threshold)
-        parts.append(published.assign(group=group)[["label", "group", "n", "q1", "median", "q3"]])
+        parts.append(published.assign(group=group)[["label", "unit", "group", "n", "q1", "median", "q3"]])
     return pd.concat(parts, ignore_index=True)
 
 
-def show_table(profile: Profile, table: pd.DataFrame, **formats):
-    """A published table formatted for the page, or the not-reported note.
+def save_table(profile: Profile, table: pd.DataFrame, name: str, out_dir: str):
+    """Save a published profile table under OUT/tables, unless the group is not reportable.
 
-    ``formats`` go to :func:`ipo_research.narrative.format_table`.
+    Returns
+    -------
+    Path or None
+        The CSV written, or None for a group too small to report (nothing is written).
+    """
+    if not profile.reportable:
+        return None
+    return style.save_table(table, name, out_dir, index=table.index.name is not None
+                            or not isinstance(table.index, pd.RangeIndex))
+
+
+def show_table(profile: Profile, table: pd.DataFrame, *, kind: str = "counts"):
+    """A published profile table formatted for the page, or the not-reported note.
+
+    Parameters
+    ----------
+    profile : Profile
+    table : DataFrame
+        From :func:`group_size_table`, :func:`crosstab_table` (``kind="counts"``),
+        :func:`shares_table` (``"shares"``) or :func:`numeric_table` (``"numeric"``).
+    kind : {"counts", "shares", "numeric"}
     """
     from IPython.display import Markdown
 
     if not profile.reportable:
         return Markdown(_NOT_REPORTED)
-    return narrative.format_table(table, **formats)
+    if kind == "shares":
+        return narrative.present_by_group(table)
+    if kind == "numeric":
+        shown = table.copy()
+        is_money = (shown["unit"] == "USD").to_numpy()
+        for column in ("q1", "median", "q3"):
+            shown[column] = [narrative.money(value) if money else narrative.number(value, digits=1)
+                             for value, money in zip(shown[column], is_money)]
+        return narrative.format_table(shown, drop=("unit",),
+                                      rename={"label": "Question", "group": "Group",
+                                              "n": "Answering", "q1": "25th percentile",
+                                              "median": "Median", "q3": "75th percentile"})
+    return narrative.format_table(table)
 
 
 def show_shares_figure(profile: Profile, table: pd.DataFrame, *, name: str, out_dir: str,
@@ -184,3 +218,12 @@ def show_shares_figure(profile: Profile, table: pd.DataFrame, *, name: str, out_
         return Markdown(_NOT_REPORTED)
     ax = plots.share_heatmap(table.drop(columns="p_value"), title=title)
     return style.figure_output(ax.figure, name, out_dir)
+
+
+def differences_sentence(profile: Profile, tables: list[pd.DataFrame]) -> str:
+    """Which compared items differ between the group and all others, as Markdown."""
+    if not profile.reportable:
+        return _NOT_REPORTED
+    combined = pd.concat([table[["p_value"]] for table in tables])
+    return narrative.group_difference_sentence(
+        combined, groups_word=f"{profile.group_label} and all other organizations")
