@@ -102,6 +102,7 @@ _FALSE = {"no", "n", "false", "f", "0", "unchecked"}
 _CANONICAL_BOOLEAN = {"yes", "no", "true", "false"}
 _NUMBERED_LABEL = re.compile(r"^(\d+)\s*[-–—:.)]\s*(.+)$")
 _SEPARATORS = ",;|"
+_ODD_CHARACTERS = "[\t\n\r\u00a0\u2018\u2019\u02bc`\u201c\u201d]|  "
 _LARGEST_NUMBER = 1e15  # beyond exact float integers: no survey count is this large
 STATES = {
     "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
@@ -155,7 +156,7 @@ class CleaningResult:
 
 
 def normalize_texts(values: pd.Series) -> pd.Series:
-    """Text as answers are compared: trimmed, spaces collapsed, straight quotes, case-folded.
+    """Text as answers are compared: trimmed, spaces collapsed, straight quotes, lower case.
 
     Parameters
     ----------
@@ -170,14 +171,20 @@ def normalize_texts(values: pd.Series) -> pd.Series:
     >>> normalize_texts(pd.Series(["  People’s   Action "])).tolist()
     ["people's action"]
     """
-    return (
-        values.astype("string")
-        .str.replace("[\u2018\u2019\u02bc`]", "'", regex=True)
-        .str.replace("[\u201c\u201d]", '"', regex=True)
-        .str.replace(r"\s+", " ", regex=True)
-        .str.strip()
-        .str.casefold()
-    )
+    text = values.astype("string")
+    normalized = text.str.strip().str.lower()
+    # Regex replacement is the slow part: only the few values that need it get it.
+    odd = normalized.str.contains(_ODD_CHARACTERS, regex=True).fillna(False).astype(bool)
+    if odd.any():
+        normalized[odd] = (
+            text[odd]
+            .str.replace("[\u2018\u2019\u02bc`]", "'", regex=True)
+            .str.replace("[\u201c\u201d]", '"', regex=True)
+            .str.replace(r"\s+", " ", regex=True)
+            .str.strip()
+            .str.lower()
+        )
+    return normalized
 
 
 def clean_responses(raw: RawExport, codebook) -> CleaningResult:
@@ -615,9 +622,8 @@ def _completeness(frame: pd.DataFrame, codebook) -> pd.Series:
 
 
 def _quarantine_reasons(raw: RawExport, frame: pd.DataFrame, codebook) -> pd.Series:
-    cells = pd.concat([raw.responses, raw.metadata], axis=1) if len(raw.metadata.columns) else raw.responses
-    empty = cells.fillna("").astype("string").apply(lambda column: column.str.strip() == "").all(axis=1)
     key = frame[codebook.key] if codebook.key in frame else pd.Series(pd.NA, index=frame.index)
+    empty = pd.Series(_empty_rows(raw, key), index=frame.index)
     status = _metadata_column(raw.metadata, ("status", "responsetype"))
     reasons = pd.Series("", index=frame.index, dtype="string")
     reasons = _add_reason(reasons, empty.to_numpy(), REASON_EMPTY)
@@ -632,6 +638,17 @@ def _quarantine_reasons(raw: RawExport, frame: pd.DataFrame, codebook) -> pd.Ser
                            (reasons + "; " + REASON_DUPLICATE + " " + duplicates.astype("string")
                             + f" ({codebook.key} '" + key.astype("string") + "')").str.removeprefix("; "))
     return reasons.fillna("")
+
+
+def _empty_rows(raw: RawExport, key: pd.Series) -> np.ndarray:
+    # Only a row without a key can be empty: check those few rows, not the whole export.
+    empty = key.isna().to_numpy().copy()
+    candidates = np.flatnonzero(empty)
+    if len(candidates):
+        cells = pd.concat([raw.responses, raw.metadata], axis=1).iloc[candidates]
+        blank = cells.fillna("").astype("string").apply(lambda column: column.str.strip() == "")
+        empty[candidates] = blank.all(axis=1).to_numpy()
+    return empty
 
 
 def _add_reason(reasons: pd.Series, mask, reason: str) -> pd.Series:

@@ -186,7 +186,11 @@ def write_clean_outputs(result: CleaningResult, out_dir: str | Path, *,
     'responses.parquet'
     """
     folder = project_path(out_dir) / "data"
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise DataError(f"{relative_to_root(folder)}: cannot create the output folder ({error.strerror}). "
+                        "Pass another --out.") from None
     source = project_path(source_path)
     record = {"source": relative_to_root(source), "sha256": file_sha256(source),
               "synthetic": bool(is_synthetic(source))}

@@ -9,7 +9,7 @@ import pytest
 
 from ipo_research.cleaning import clean_responses
 from ipo_research.codebook import load_codebook
-from ipo_research.exceptions import ConfigError, ReadError
+from ipo_research.exceptions import ConfigError, DataError, ReadError
 from ipo_research.io import load_responses, read_export, write_clean_outputs
 from ipo_research.paths import PROJECT_ROOT
 
@@ -96,6 +96,12 @@ def test_unmapped_columns_are_reported_not_dropped_silently(tmp_path):
     assert read_export(path, CODEBOOK).unmapped_columns == ["favourite_colour"]
 
 
+def test_plain_option_columns_named_id_and_code_are_read_as_one_multi_answer(tmp_path):
+    path = _write(tmp_path, "respondent,crops__veg,crops__fruit,volunteers\nR_1,True,False,Yes\nR_2,0,1,No\n")
+    result = clean_responses(read_export(path, CODEBOOK), CODEBOOK)
+    assert result.responses[["crops__veg", "crops__fruit"]].values.tolist() == [[True, False], [False, True]]
+
+
 def test_google_grid_items_map_through_stem_and_item(tmp_path):
     codebook = load_codebook("data/codebook.yaml")
     question = codebook.question("toc_elections")
@@ -179,6 +185,13 @@ def test_ragged_csv(tmp_path):
 def test_broken_excel_file(tmp_path):
     with pytest.raises(ReadError, match="not a readable Excel file"):
         read_export(_write(tmp_path, "not a zip", name="export.xlsx"), CODEBOOK)
+
+
+def test_an_output_folder_that_is_a_file_is_a_data_error(tmp_path):
+    (tmp_path / "out").write_text("")
+    result = clean_responses(read_export(FIXTURES / "garden_plain.csv", CODEBOOK), CODEBOOK)
+    with pytest.raises(DataError, match="cannot create the output folder"):
+        write_clean_outputs(result, tmp_path / "out", source_path=FIXTURES / "garden_plain.csv")
 
 
 # --- outputs ----------------------------------------------------------------------------
