@@ -140,8 +140,8 @@ def suppress_counts(table: pd.DataFrame, *, threshold: int = 3, totals: Totals =
         shown[i, j] = _mark(int(value), primary[i, j], hidden[i, j], threshold)
     keep_rows = rows + int(show_totals and totals in ("both", "columns"))
     keep_columns = columns + int(show_totals and totals in ("both", "rows"))
-    index = [*table.index, TOTAL_LABEL][:keep_rows]
-    labels = [*table.columns, TOTAL_LABEL][:keep_columns]
+    index = pd.Index([*table.index, TOTAL_LABEL][:keep_rows], name=table.index.name)
+    labels = pd.Index([*table.columns, TOTAL_LABEL][:keep_columns], name=table.columns.name)
     return pd.DataFrame(shown[:keep_rows, :keep_columns], index=index, columns=labels)
 
 
@@ -317,7 +317,7 @@ def publish_by_group(long: pd.DataFrame, *, threshold: int = 3,
         if p_values is not None:
             shares["p_value"] = _p_value(p_values.get(question), exact=not hidden.to_numpy().any())
         rows[item["label"].iloc[0]] = shares
-    return pd.DataFrame.from_dict(rows, orient="index")
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("item")
 
 
 def publish_targets(summary: pd.DataFrame, *, threshold: int = 3) -> pd.DataFrame:

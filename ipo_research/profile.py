@@ -119,7 +119,7 @@ def group_size_table(profile: Profile) -> pd.DataFrame:
     if not profile.reportable:
         return pd.DataFrame()
     counts = profile.groups.value_counts().reindex(profile.groups.cat.categories, fill_value=0)
-    table = counts.rename("organizations").to_frame()
+    table = counts.rename("organizations").to_frame().rename_axis("group")
     return disclosure.suppress_counts(table, threshold=profile.threshold, totals="columns")
 
 
@@ -131,7 +131,8 @@ def crosstab_table(profile: Profile, responses: pd.DataFrame, question) -> pd.Da
     table = pd.crosstab(frame[question.id].astype(object), frame["_group"])
     table = table.reindex(index=list(question.level_codes),
                           columns=list(profile.groups.cat.categories), fill_value=0)
-    table.index = [question.label_of(code) for code in table.index]
+    table.index = pd.Index([question.label_of(code) for code in table.index], name=question.id)
+    table.columns.name = None
     return disclosure.suppress_counts(table, threshold=profile.threshold, totals="both")
 
 
@@ -175,8 +176,7 @@ def save_table(profile: Profile, table: pd.DataFrame, name: str, out_dir: str):
     """
     if not profile.reportable:
         return None
-    return style.save_table(table, name, out_dir, index=table.index.name is not None
-                            or not isinstance(table.index, pd.RangeIndex))
+    return style.save_table(table, name, out_dir, index=not isinstance(table.index, pd.RangeIndex))
 
 
 def show_table(profile: Profile, table: pd.DataFrame, *, kind: str = "counts"):

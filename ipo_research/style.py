@@ -138,10 +138,16 @@ def save_table(table: pd.DataFrame, name: str, out_dir: str | Path, *,
     Returns
     -------
     Path
-        The CSV written (floats with 4 decimals, Unix line ends).
+        The CSV written (floats with 4 decimals, Unix line ends; an unnamed index is
+        headed ``row``).
     """
     path = _output_folder(out_dir, "tables", name) / f"{name}.csv"
-    table.to_csv(path, index=index, float_format="%.4f", lineterminator="\n")
+    # Published tables mix numbers and marks ("<3", "c") in one column; round the floats of
+    # such object columns too, so every float is written with at most 4 decimals.
+    rounded = table.map(lambda value: round(value, 4) if isinstance(value, float) else value)
+    if index:
+        rounded = rounded.rename_axis(table.index.name or "row")
+    rounded.to_csv(path, index=index, float_format="%.4f", lineterminator="\n")
     return path
 
 

@@ -274,3 +274,26 @@ def test_published_targets_hide_a_small_side_and_medians_of_too_few_answers():
     assert published["growing"].tolist() == ["c", "<3"]
     assert published["growing_share"].tolist() == ["c", "c"]
     assert published["median_today"].tolist() == [1e5, "c"]
+
+
+def test_no_count_of_one_or_two_in_any_table_published_from_the_synthetic_export():
+    from ipo_research import describe
+    from ipo_research.codebook import load_codebook
+    from ipo_research.io import load_responses
+    from ipo_research.paths import SYNTHETIC_EXPORT_PATH
+
+    codebook = load_codebook()
+    responses = load_responses(SYNTHETIC_EXPORT_PATH, codebook)
+    published = []
+    for question in codebook.public_questions:
+        if question.type in ("single", "boolean", "state"):
+            published.append(publish_frequencies(describe.frequency_table(responses, question))[["count"]])
+        elif question.type == "multi":
+            published.append(publish_multi(describe.multi_summary(responses, question))[["chosen", "n"]])
+        elif question.type in ("integer", "numeric"):
+            published.append(publish_numeric(describe.numeric_summary(responses, [question]))[["n", "missing"]])
+    likert = [q for q in codebook.public_questions if q.type == "likert"]
+    published.append(publish_likert(describe.likert_summary(responses, likert))[["n", "low", "middle", "high"]])
+    cells = pd.concat([table.stack() for table in published])
+    assert not cells.isin([1, 2]).any()
+    assert cells.isin(["<3"]).any()        # the export does have small counts to hide

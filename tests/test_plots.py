@@ -115,3 +115,11 @@ def test_a_figure_name_must_say_what_it_shows_in_lower_case():
     fig, _ = plt.subplots()
     with pytest.raises(ConfigError, match="lower-case"):
         save_figure(fig, "Figure 1", "reports")
+
+
+def test_saved_tables_round_floats_even_in_columns_mixed_with_marks(tmp_path):
+    from ipo_research.style import save_table
+
+    table = pd.DataFrame({"share": [1 / 3, "c"], "count": [5, "<3"], "mean": [2 / 3, 0.5]})
+    path = save_table(table, "mixed", tmp_path)
+    assert path.read_text() == "share,count,mean\n0.3333,5,0.6667\nc,<3,0.5000\n"
