@@ -77,9 +77,13 @@ def notebook_path(notebook: str | Path) -> Path:
 
 @lru_cache(maxsize=64)
 def _declared(path: Path, mtime_ns: int) -> dict[str, Parameter]:
-    import papermill
+    # Parse the cell directly: importing papermill (and nbformat's schema validator) takes
+    # 1.5-3 s, which every notebook's check cell and every runner start would pay.
+    inspected = _inspect_parameters_cell(path)
+    if inspected is None:
+        import papermill
 
-    inspected = papermill.inspect_notebook(str(path))
+        inspected = papermill.inspect_notebook(str(path))
     return {
         name: Parameter(
             name=name,
@@ -89,6 +93,44 @@ def _declared(path: Path, mtime_ns: int) -> dict[str, Parameter]:
         )
         for name, info in inspected.items()
     }
+
+
+def _inspect_parameters_cell(path: Path) -> dict[str, dict] | None:
+    """What papermill.inspect_notebook reports for ``name: type = value  # help`` lines.
+
+    Returns None when the cell is not plain Python, so papermill's own parser decides.
+    """
+    import io
+    import json
+    import tokenize
+
+    try:
+        cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError):
+        return None
+    tagged = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if not tagged:
+        return {}
+    source = tagged[0].get("source", "")
+    source = "".join(source) if isinstance(source, list) else source
+    try:
+        tree = ast.parse(source)
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (SyntaxError, tokenize.TokenError):
+        return None
+    comments = {t.start[0]: t.string.lstrip("#").strip() for t in tokens if t.type == tokenize.COMMENT}
+    found = {}
+    for node in tree.body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value:
+            name, annotation = node.target.id, ast.get_source_segment(source, node.annotation)
+        elif isinstance(node, ast.Assign) and [type(t) for t in node.targets] == [ast.Name]:
+            name, annotation = node.targets[0].id, "None"
+        else:
+            continue
+        found[name] = {"name": name, "inferred_type_name": annotation.strip("'\""),
+                       "default": ast.get_source_segment(source, node.value),
+                       "help": comments.get(node.end_lineno, "")}
+    return found
 
 
 def _type_name(info: dict) -> str:
