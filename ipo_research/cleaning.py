@@ -11,7 +11,9 @@ The rules
 Matching
     A raw answer matches a level or option when it equals its code, label or an alias,
     compared case-insensitively after trimming and collapsing spaces (curly quotes count as
-    straight ones). A likert answer may also read "4 - Strong" (code and label must agree).
+    straight ones). A label wins over another level's code, and both over aliases. A likert
+    answer may also read "4 - Strong" (code and label must agree). States are read from
+    USPS codes or full names (50 states, DC and Puerto Rico) and stored as the code.
 Missing
     Blank cells are missing. The codebook's global ``missing_codes`` and the question's own
     ``missing`` answers are set missing and logged as ``missing_code``.
@@ -42,13 +44,18 @@ Whole-row quarantine (rows that cannot be trusted)
     are quarantined as "duplicate of row N". A row may carry several reasons.
 Partial responses
     Kept. ``completeness`` is the share of the codebook's non-PII questions (the key
-    excluded) that the response answered.
+    excluded) that hold a value after cleaning.
 PII
     Questions marked ``pii`` and platform metadata are never cleaned, logged or returned.
 What is logged
-    One row per changed cell: ``row, key, question, raw_value, clean_value, rule``. An exact
-    code or label, a plain number, an ISO date and an unchanged text are stored without a log
-    entry; so are the labels of a multi answer, which become one true/false per option.
+    One row per changed cell: ``row, key, question, raw_value, clean_value, rule``, ordered by
+    row, then codebook order. An exact code or label, a plain number, an ISO date and an
+    unchanged text are stored without a log entry; so are the labels of a multi answer, which
+    become one true/false per option. Rules of values read: ``label_variant`` (case or
+    spacing), ``alias``, ``numbered_label``, ``boolean_variant`` (e.g. "y", "1"),
+    ``state_name``, ``date_format``, ``trimmed_whitespace``, ``none_chosen`` and the number
+    rules of :mod:`ipo_research.numbers`; of values set missing: ``missing_code`` and
+    :data:`ERROR_RULES`.
 """
 
 from __future__ import annotations

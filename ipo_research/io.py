@@ -306,6 +306,11 @@ def _encoding_of(data: bytes, shown: str) -> str:
 
 
 def _parse_csv(data: bytes, encoding: str, shown: str) -> pd.DataFrame:
+    # Arrow's reader is the fast path. Files it rejects (blank lines, ragged rows) go through
+    # pandas' reader, which keeps blank lines as rows and names the line of a malformed row.
+    grid = _parse_csv_with_arrow(data, encoding)
+    if grid is not None:
+        return grid
     codec = {"utf-8": "utf-8-sig", "windows-1252": "cp1252"}.get(encoding, encoding)
     try:
         grid = pd.read_csv(_stdio.BytesIO(data), header=None, dtype=str, keep_default_na=False,
@@ -316,6 +321,36 @@ def _parse_csv(data: bytes, encoding: str, shown: str) -> pd.DataFrame:
         raise ReadError(f"{shown}: not a readable CSV ({str(error).strip()}). Quote cells that contain "
                         "commas, or export the survey again.") from None
     return grid.fillna("")
+
+
+def _parse_csv_with_arrow(data: bytes, encoding: str) -> pd.DataFrame | None:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    codec = {"utf-8": "utf8", "windows-1252": "cp1252"}.get(encoding, encoding)
+    try:
+        table = pacsv.read_csv(
+            _stdio.BytesIO(data),
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True, encoding=codec),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types=_AllText(), strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        return None
+    grid = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+    return grid.set_axis(range(grid.shape[1]), axis=1)
+
+
+class _AllText(dict):
+    # Every column is text: Arrow asks for the type of each column it finds.
+    def __missing__(self, name):
+        import pyarrow as pa
+
+        return pa.string()
+
+    def __contains__(self, name) -> bool:
+        return True
 
 
 def _read_excel_grid(resolved: Path, shown: str) -> pd.DataFrame:

@@ -102,6 +102,13 @@ def test_plain_option_columns_named_id_and_code_are_read_as_one_multi_answer(tmp
     assert result.responses[["crops__veg", "crops__fruit"]].values.tolist() == [[True, False], [False, True]]
 
 
+def test_a_blank_line_is_an_empty_row_and_later_rows_keep_their_numbers(tmp_path):
+    path = _write(tmp_path, "respondent,plots\nR_1,1\n\nR_2,2\n")
+    result = clean_responses(read_export(path, CODEBOOK), CODEBOOK)
+    assert result.responses["source_row"].tolist() == [2, 4]
+    assert result.quarantine[["source_row", "reasons"]].values.tolist() == [[3, "empty row (no answers)"]]
+
+
 def test_google_grid_items_map_through_stem_and_item(tmp_path):
     codebook = load_codebook("data/codebook.yaml")
     question = codebook.question("toc_elections")
