@@ -14,7 +14,6 @@ import textwrap
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from ipo_research.exceptions import DataError
@@ -234,13 +233,13 @@ def share_heatmap(table: pd.DataFrame, *, ax=None, title: str | None = None,
             ax.text(column + 0.5, row + 0.5, cell, ha="center", va="center", fontsize=8,
                     color="#1a1a1a")
     ax.set_facecolor("#f0f0f0")
-    ax.set_xlabel("")
+    ax.grid(False)
+    ax.set_xlabel("Grey cells are withheld (<3: fewer than 3 organizations; c: complementary)",
+                  fontsize=8, color=MUTED)
     ax.set_ylabel("")
     ax.tick_params(axis="x", rotation=30)
     for tick in ax.get_xticklabels():
         tick.set_horizontalalignment("right")
-    ax.legend(handles=[Patch(facecolor="#f0f0f0", label="withheld (<3 or c)")],
-              loc="upper left", bbox_to_anchor=(1.25, 1.0), fontsize=8)
     if title:
         ax.set_title(title)
     return ax
