@@ -155,6 +155,8 @@ def model_summary(spec: ModelSpec, statistics: dict, coefficients: pd.DataFrame,
     lines.append(findings_sentence(coefficients, family=spec.family))
     if statistics["small_sample_warning"]:
         lines.append(f"**Caution:** fewer than 10 {unit}s per parameter; treat the estimates as fragile.")
+    if not statistics.get("converged", True):
+        lines.append("**Caution:** the fit did not converge (see the notes below); do not read its estimates.")
     return " ".join(lines)
 
 

@@ -99,3 +99,15 @@ def test_mice_sentence_names_the_term_that_moves_most_in_standard_errors():
 def test_warnings_summary_says_when_every_model_is_large_enough():
     assert warnings_summary([]) == "Every model has at least 10 observations per parameter."
     assert warnings_summary(["Model m: thin."]).endswith("\n- Model m: thin.")
+
+
+def test_a_model_that_did_not_converge_is_flagged_in_its_summary():
+    from ipo_research.model_narrative import model_summary
+    from ipo_research.models import fit_complete_case
+
+    separated = pd.DataFrame({"x": [0.0, 1, 2, 3, 4, 5, 6, 7], "y": [0.0, 0, 0, 0, 1, 1, 1, 1]})
+    spec = ModelSpec(id="sep", title="Separated", family="logit", formula="y ~ x", cov_type="nonrobust")
+    fit = fit_complete_case(separated, spec)
+    assert fit.statistics["converged"] is False
+    assert any("Perfect separation" in note for note in fit.notes)
+    assert "the fit did not converge" in model_summary(spec, fit.statistics, fit.coefficients)
