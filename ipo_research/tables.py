@@ -14,7 +14,6 @@ Examples
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from ipo_research.models import TIDY_COLUMNS, ModelFit

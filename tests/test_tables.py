@@ -8,7 +8,7 @@ from ipo_research.io_tables import write_model_run, write_table, write_text
 from ipo_research.model_run import run_models
 from ipo_research.model_specs import ModelSpec
 from ipo_research.models import TIDY_COLUMNS, fit_complete_case
-from ipo_research.tables import (FIT_COLUMNS, coefficients_table, mice_comparison_table, model_fit_table,
+from ipo_research.tables import (FIT_COLUMNS, coefficients_table, model_fit_table,
                                  regression_table, regression_table_latex, regression_table_markdown)
 
 
