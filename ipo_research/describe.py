@@ -265,7 +265,7 @@ def multi_summary(responses: pd.DataFrame, question: Question, *,
     return summary.sort_values("chosen", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def crosstab(responses: pd.DataFrame, question: Question, *, by: Question) -> pd.DataFrame:
+def crosstab(responses: pd.DataFrame, question: Question, *, by: Question | str) -> pd.DataFrame:
     """Counts of each answer to ``question`` within each group of ``by``.
 
     Parameters
@@ -274,8 +274,9 @@ def crosstab(responses: pd.DataFrame, question: Question, *, by: Question) -> pd
         Cleaned responses.
     question : Question
         A single, likert, boolean or state question (rows).
-    by : Question
-        The grouping question (columns), e.g. ``primary_network``.
+    by : Question or str
+        The grouping question (columns), e.g. ``primary_network``, or the name of another
+        categorical column, e.g. the joined ``census_region``.
 
     Returns
     -------
@@ -294,6 +295,8 @@ def crosstab(responses: pd.DataFrame, question: Question, *, by: Question) -> pd
     >>> crosstab(frame, yes_no, by=level).loc["True", "city"].item()
     1
     """
+    if isinstance(by, str):
+        by = Question(id=by, section="", type="single", text=by)
     rows = _column(responses, question.id)
     groups = _column(responses, by.id)
     keep = rows.notna() & groups.notna()

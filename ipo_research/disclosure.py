@@ -43,6 +43,7 @@ __all__ = [
     "publish_numeric",
     "publish_by_group",
     "publish_targets",
+    "publish_test",
     "reportable_group",
 ]
 
@@ -335,6 +336,22 @@ def publish_targets(summary: pd.DataFrame, *, threshold: int = 3) -> pd.DataFram
         published[column] = published[column].astype(object)
         published.loc[too_few, column] = COMPLEMENT_MARK
     return published
+
+
+def publish_test(result: dict, table: pd.DataFrame, *, threshold: int = 3) -> dict:
+    """A test of a count table (:func:`ipo_research.describe.association_test`) ready to publish.
+
+    When the table has a hidden cell, the exact p-value could help work it out, so it is
+    replaced by its band (``"<0.05"`` or ``">=0.05"``).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"a": [1, 10], "b": [9, 12]})
+    >>> publish_test({"test": "Fisher", "p_value": 0.2, "n": 32}, table)["p_value"]
+    '>=0.05'
+    """
+    hidden = suppression_mask(table, threshold=threshold, totals="both").to_numpy().any()
+    return {**result, "p_value": _p_value(result["p_value"], exact=not hidden)}
 
 
 def reportable_group(groups: pd.Series, *, value: str, threshold: int = 3) -> dict:

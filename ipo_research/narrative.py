@@ -34,6 +34,7 @@ __all__ = [
     "present_targets",
     "present_by_group",
     "target_sentence",
+    "significance_sentence",
 ]
 
 
@@ -385,3 +386,24 @@ def target_sentence(table: pd.DataFrame, measure: str, *, subject: str) -> str:
     if is_shown(row["growing_share"]):
         sentence += f", and {percent(row['growing_share'])} aim higher than today"
     return sentence + "."
+
+
+def significance_sentence(result: dict, *, subject: str, alpha: float = 0.05) -> str:
+    """One sentence reporting a published test (:func:`ipo_research.disclosure.publish_test`).
+
+    Examples
+    --------
+    >>> significance_sentence({"test": "Fisher's exact test", "p_value": 0.012, "n": 70},
+    ...               subject="level of work and region")
+    "Fisher's exact test of level of work and region, over 70 organizations: p = 0.012, below 0.05."
+    """
+    p_value = result["p_value"]
+    if is_shown(p_value):
+        verdict = "below" if float(p_value) < alpha else "not below"
+        shown = f"p = {float(p_value):.3f}, {verdict} {alpha}"
+    elif isinstance(p_value, str):
+        shown = (f"p {p_value.replace('>=', '≥ ').replace('<', '< ')} (only the band is shown, "
+                 "because a count of the table is withheld)")
+    else:
+        return f"The table of {subject} cannot be tested: {result['test']}."
+    return f"{result['test']} of {subject}, over {result['n']} organizations: {shown}."
