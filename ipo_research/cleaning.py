@@ -640,7 +640,7 @@ def _quarantine_reasons(raw: RawExport, frame: pd.DataFrame, codebook) -> pd.Ser
         is_test = normalize_texts(status).isin(_TEST_STATUSES).to_numpy()
         reasons = reasons.mask(is_test, reasons + "; " + REASON_TEST + " (Status = '" + status + "')")
         reasons = reasons.str.removeprefix("; ")
-    duplicates = _duplicate_of(frame, key, reasons == "", _recorded_dates(raw.metadata))
+    duplicates = _duplicate_of(frame, key, reasons == "", _recorded_dates(raw.metadata, frame.index))
     reasons = reasons.mask(duplicates.notna(),
                            (reasons + "; " + REASON_DUPLICATE + " " + duplicates.astype("string")
                             + f" ({codebook.key} '" + key.astype("string") + "')").str.removeprefix("; "))
@@ -677,11 +677,13 @@ def _duplicate_of(frame: pd.DataFrame, key: pd.Series, eligible: pd.Series,
     return duplicate_of.reindex(frame.index).astype("Int64")
 
 
-def _recorded_dates(metadata: pd.DataFrame) -> pd.Series:
+def _recorded_dates(metadata: pd.DataFrame, index: pd.Index) -> pd.Series:
     column = _metadata_column(metadata, ("recordeddate", "enddate", "timestamp"))
     if column is None:
-        return pd.Series(pd.NaT, index=metadata.index, dtype="datetime64[ns]")
-    return pd.to_datetime(column, format="mixed", errors="coerce").astype("datetime64[ns]")
+        return pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
+    iso = pd.to_datetime(column, format="ISO8601", errors="coerce")
+    other = pd.to_datetime(column.where(iso.isna()), format="mixed", errors="coerce")
+    return iso.fillna(other).astype("datetime64[ns]").set_axis(index)
 
 
 def _metadata_column(metadata: pd.DataFrame, names: tuple[str, ...]) -> pd.Series | None:

@@ -107,10 +107,11 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from ipo_research.codebook import load_codebook
+    from ipo_research.paths import project_path
     from ipo_research.validation import format_problems, has_errors, validate_export
 
     problems = validate_export(args.data, load_codebook(args.codebook), layout=args.layout)
-    print(format_problems(problems, source=relative_to_root(args.data)))
+    print(format_problems(problems, source=relative_to_root(project_path(args.data))))
     return 1 if has_errors(problems) else 0
 
 

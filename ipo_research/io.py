@@ -62,7 +62,7 @@ class RawExport:
     responses : pandas.DataFrame
         Columns are question ids (PII included, cleaning drops them), values raw text, ""
         when blank. A multi question is one column ``{id}``: the joined labels as exported,
-        or, for layouts with one column per option, the codes of the chosen options joined
+        or, for layouts with one column per option, the labels of the chosen options joined
         by "; ".
     source_rows : numpy.ndarray
         Row number in the raw file of each response (see the module notes).
