@@ -13,11 +13,15 @@ an observed code, and the other variables' imputation models use the categorical
 (``C(code)``). Rows whose outcome is missing take part in the imputation of the predictors
 but are left out of the fits ("multiple imputation, then deletion", von Hippel 2007).
 
+A column the formula uses only as ``np.log1p(column)`` (skewed amounts such as budgets) is
+imputed on that log scale, where a linear imputation model fits, and mapped back.
+
 Every random draw comes from a numpy Generator seeded with ``seed``.
 """
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -25,12 +29,12 @@ import pandas as pd
 from scipy import stats
 
 from ipo_research.exceptions import DataError
-from ipo_research.model_specs import ModelSpec
+from ipo_research.model_specs import ModelSpec, formula_columns
 from ipo_research.models import (SMALL_SAMPLE_RATIO, TIDY_COLUMNS, ModelFit, complete_cases,
                                  design_matrices, effective_observations, fit_design,
                                  reported_parameters)
 
-__all__ = ["rubin_pool", "impute_frames", "fit_mice"]
+__all__ = ["rubin_pool", "impute_frames", "log_scale_columns", "fit_mice"]
 
 _BURN_IN_CYCLES = 10
 _CYCLES_BETWEEN = 3
@@ -177,6 +181,35 @@ def _completed(frame: pd.DataFrame, imputed: pd.DataFrame, usable: np.ndarray,
     return completed
 
 
+def log_scale_columns(formula: str) -> tuple[str, ...]:
+    """Columns a formula uses only through ``np.log1p(column)``.
+
+    Parameters
+    ----------
+    formula : str
+
+    Returns
+    -------
+    tuple of str
+
+    Examples
+    --------
+    >>> log_scale_columns("y ~ np.log1p(budget) + staff + np.log1p(staff) + I(2016 - founded)")
+    ('budget',)
+    """
+    from patsy import ModelDesc
+
+    description = ModelDesc.from_formula(formula)
+    codes = [factor.code.replace(" ", "") for term in (*description.lhs_termlist, *description.rhs_termlist)
+             for factor in term.factors]
+    found = []
+    for column in formula_columns(formula):
+        mentions = [code for code in codes if re.search(rf"\b{re.escape(column)}\b", code)]
+        if mentions and all(code == f"np.log1p({column})" for code in mentions):
+            found.append(column)
+    return tuple(found)
+
+
 def fit_mice(frame: pd.DataFrame, spec: ModelSpec, *, seed: int) -> ModelFit:
     """Fit a spec on ``spec.imputations`` imputed data sets and pool by Rubin's rules.
 
@@ -194,8 +227,12 @@ def fit_mice(frame: pd.DataFrame, spec: ModelSpec, *, seed: int) -> ModelFit:
         rows with an observed outcome and ``n_dropped`` those without.
     """
     outcome_seen = frame[spec.outcome].notna()
+    logged = [column for column in log_scale_columns(spec.formula) if (frame[column].dropna() > -1).all()]
+    on_log_scale = frame.assign(**{column: np.log1p(frame[column]) for column in logged})
     estimates, variances, fits = [], [], []
-    for completed in impute_frames(frame, m=spec.imputations, seed=seed):
+    for completed in impute_frames(on_log_scale, m=spec.imputations, seed=seed):
+        completed = completed.assign(**{column: frame[column].fillna(np.expm1(completed[column]))
+                                        for column in logged})
         data, _, _ = complete_cases(completed.loc[outcome_seen])
         y, X = design_matrices(data, spec)
         result = fit_design(y, X, family=spec.family, cov_type=spec.cov_type)
@@ -212,6 +249,8 @@ def fit_mice(frame: pd.DataFrame, spec: ModelSpec, *, seed: int) -> ModelFit:
     effective = effective_observations(frame.loc[outcome_seen, spec.outcome].to_numpy(dtype=float), spec.family)
     notes = [f"{spec.imputations} imputed data sets (seed {seed}) pooled by Rubin's rules; "
              f"{len(frame) - n_obs} row(s) without the outcome left out of the fits."]
+    if logged:
+        notes.append(f"imputed on the log1p scale: {', '.join(logged)}.")
     if len(shared) < estimates.shape[1]:
         notes.append("terms missing from some imputed data sets were left out: "
                      + ", ".join(str(term) for term in estimates.columns.difference(shared)))

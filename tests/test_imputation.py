@@ -107,3 +107,24 @@ def test_mice_pools_a_logit_fit():
     fit = fit_mice(frame, spec, seed=6)
     assert fit.coefficients["term"].tolist() == ["Intercept", "z", "flag"]
     assert fit.coefficients.set_index("term").loc["z", "estimate"] > 0
+
+
+def test_columns_used_only_through_log1p_are_found():
+    from ipo_research.imputation import log_scale_columns
+
+    assert log_scale_columns("y ~ np.log1p(budget) + I(2016 - founded) + C(g)") == ("budget",)
+    assert log_scale_columns("y ~ np.log1p(budget) + budget") == ()
+
+
+def test_a_skewed_column_is_imputed_on_the_log_scale_and_the_slope_is_recovered():
+    rng = np.random.default_rng(8)
+    n = 150
+    budget = np.exp(rng.normal(11, 1.2, n)).round()
+    frame = pd.DataFrame({"budget": budget, "y": 0.5 * np.log1p(budget) + rng.normal(size=n)})
+    frame.loc[rng.uniform(size=n) < 0.2, "budget"] = np.nan
+    spec = ModelSpec(id="m", title="M", family="ols", formula="y ~ np.log1p(budget)", cov_type="HC3",
+                     missing="mice", imputations=3)
+    fit = fit_mice(frame, spec, seed=3)
+    assert "imputed on the log1p scale: budget." in fit.notes
+    assert fit.coefficients.set_index("term").loc["np.log1p(budget)", "conf_low"] < 0.5
+    assert fit.coefficients.set_index("term").loc["np.log1p(budget)", "conf_high"] > 0.5
