@@ -144,7 +144,7 @@ def ranked_bars(table: pd.DataFrame, *, value: str = "share", low: str = "ci_low
     return ax
 
 
-def distribution_plot(frame: pd.DataFrame, *, columns: list[str], labels: list[str] | None = None,
+def distribution_plot(frame: pd.DataFrame, *, columns: dict[str, str] | list[str],
                       log_scale: bool = False, min_n: int = 3, ax=None, title: str | None = None):
     """Box plots of numeric answers: median, quartiles, whiskers at the 10th and 90th percentiles.
 
@@ -155,10 +155,9 @@ def distribution_plot(frame: pd.DataFrame, *, columns: list[str], labels: list[s
     ----------
     frame : DataFrame
         Cleaned responses.
-    columns : list of str
-        Numeric columns, one box each (top to bottom).
-    labels : list of str, optional
-        Axis labels of the boxes (default: the column names); ``n`` is appended.
+    columns : dict of str to str, or list of str
+        Numeric columns, one box each (top to bottom), mapped to their axis labels (a list
+        uses the column names); ``n`` is appended to each label.
     log_scale : bool, default False
         Log axis, for money and other answers spanning orders of magnitude (zeros and
         negative answers are left out of a log axis).
@@ -171,8 +170,9 @@ def distribution_plot(frame: pd.DataFrame, *, columns: list[str], labels: list[s
     -------
     matplotlib Axes
     """
+    labels = list(columns.values()) if isinstance(columns, dict) else list(columns)
+    columns = list(columns)
     _require(frame, columns)
-    labels = list(labels or columns)
     series = [pd.to_numeric(frame[column], errors="coerce").astype(float).dropna()
               for column in columns]
     if log_scale:
