@@ -62,6 +62,7 @@ _VOLATILE_CELL_KEYS = ("execution", "papermill", "ExecuteTime", "collapsed", "sc
 # Output fields nbval does not compare: images, and bookkeeping.
 _UNCOMPARED_MIMES = ("image/png", "image/jpeg")
 _CURRENT_ENV_KERNEL = "ipo-research-current-env"
+_ANSI_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
 _MEMORY_ADDRESS = re.compile(r"\bat 0x[0-9a-fA-F]{6,}")
 _FIGURE_REPR = re.compile(r"<Figure size \d+(\.\d+)?x\d+(\.\d+)? with \d+ Axes>")
 # A Python warning as the warnings module prints it ("x.py:3: FutureWarning: ..."), not prose
@@ -223,7 +224,8 @@ def _first_line(text: str) -> str:
 
 
 def _last_line(text: str) -> str:
-    lines = [line for line in text.splitlines() if line.strip()]
+    # Tracebacks from the kernel carry terminal colours; a message is read as plain text.
+    lines = [_ANSI_COLOUR.sub("", line) for line in text.splitlines() if line.strip()]
     return lines[-1][:300] if lines else ""
 
 
