@@ -172,7 +172,8 @@ def test_refresh_reports_a_warning_printed_by_a_notebook(tmp_path):
 def test_refresh_stops_on_a_failing_cell_and_names_it(tmp_path):
     path = _write_tiny(tmp_path, "01_tiny", "1 / 0")
     before = path.read_bytes()
-    with pytest.raises(RunError, match=r"01_tiny.ipynb cell 3 failed while refreshing outputs: ZeroDivisionError: division by zero\."):
+    expected = r"01_tiny.ipynb cell 3 failed while refreshing outputs: ZeroDivisionError: division by zero\."
+    with pytest.raises(RunError, match=expected):
         refresh_notebooks(tmp_path)
     assert path.read_bytes() == before
 
