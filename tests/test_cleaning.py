@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ipo_research.cleaning import (
@@ -178,6 +178,20 @@ def test_splitting_any_selection_returns_exactly_the_chosen_options(labels, sepa
     chosen, unknown = _split_options(text, spellings)
     assert chosen == {codes[label] for label in labels}
     assert unknown == []
+
+
+@given(st.lists(st.sampled_from(["Vegetables", "Herbs, spices and flowers", "Fruit", "Herbs"]),
+                unique=True, min_size=1),
+       st.lists(st.booleans(), min_size=4, max_size=4), st.sampled_from([",", " ,  ", ";"]))
+@settings(deadline=None, max_examples=40)  # a whole cleaning run per example
+def test_case_and_spacing_never_change_which_options_are_chosen(labels, upper, separator):
+    shouted = [label.upper() if loud else label for label, loud in zip(labels, upper)]
+    result = _clean(crops=[separator.join(f" {label} " for label in shouted)])
+    chosen = {name for name, value in result.responses.filter(like="crops__").iloc[0].items() if pd.notna(value) and value}
+    codes = {"Vegetables": "veg", "Herbs, spices and flowers": "flowers", "Fruit": "fruit",
+             "Herbs": "herbs_only"}
+    expected = {f"crops__{codes[label]}" for label in labels} if len(labels) <= 3 else set()
+    assert chosen == expected
 
 
 # --- states, dates, booleans ------------------------------------------------------------
