@@ -201,6 +201,12 @@ def test_an_output_folder_that_is_a_file_is_a_data_error(tmp_path):
         write_clean_outputs(result, tmp_path / "out", source_path=FIXTURES / "garden_plain.csv")
 
 
+@pytest.mark.parametrize("name, kind", [("export.sav", "SPSS"), ("export.dta", "STATA")])
+def test_broken_spss_and_stata_files(tmp_path, name, kind):
+    with pytest.raises(ReadError, match=f"export.{name[-3:]}: not a readable {kind} file"):
+        read_export(_write(tmp_path, "garbage, not a data file", name=name), CODEBOOK)
+
+
 # --- outputs ----------------------------------------------------------------------------
 
 def _clean_into(out_dir, name="garden_qualtrics.csv"):
