@@ -411,13 +411,13 @@ def _clean_column(raw: pd.Series, question, missing_codes) -> tuple[pd.DataFrame
     take = np.asarray(codes)
     cleaned = pd.DataFrame({name: column.iloc[take].reset_index(drop=True)
                             for name, column in values.items()})
-    rule_per_row = rule.iloc[take].reset_index(drop=True)
-    logged = rule_per_row.notna().to_numpy()
+    logged = rule.notna().to_numpy()[take]
+    logged_values = take[logged]
     log = pd.DataFrame({
         "question": question.id,
-        "raw_value": text.iloc[take[logged]].to_numpy(),
-        "clean_value": clean_text.iloc[take[logged]].to_numpy(),
-        "rule": rule_per_row[logged].to_numpy(),
+        "raw_value": text.iloc[logged_values].to_numpy(),
+        "clean_value": clean_text.iloc[logged_values].to_numpy(),
+        "rule": rule.iloc[logged_values].to_numpy(),
     }, index=np.flatnonzero(logged))
     return cleaned, log
 
