@@ -302,6 +302,9 @@ def _execute(decisions: list[Decision], request: RunRequest, reporter: "_Progres
         status[decision.run.run_id] = "ok"
         reporter.line(decision.run.run_id, "up to date")
         yield decision.previous
+    # Longest first among runs ready together (by their last duration; unknown ones first,
+    # ties in pipeline order), so the workers tend to finish together.
+    pending.sort(key=lambda d: -((d.previous or {}).get("duration_s") or float("inf")))
     jobs = max(1, request.jobs or _cores())
     with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="ipo-run") as pool:
         running: dict[Future, Decision] = {}
