@@ -237,9 +237,16 @@ def test_source_record_names_the_raw_file_relative_to_root_with_its_hash(tmp_pat
 
 def test_quarantine_csv_lists_source_row_key_and_reasons(tmp_path):
     text = _clean_into(tmp_path)["quarantine"].read_text()
-    assert text == ("source_row,key,reasons\n"
-                    "4,R_0,test or preview response (Status = 'Survey Preview')\n"
-                    "10,R_2,duplicate of row 6 (respondent 'R_2')\n")
+    assert text == ('"source_row","key","reasons"\n'
+                    '4,"R_0","test or preview response (Status = \'Survey Preview\')"\n'
+                    '10,"R_2","duplicate of row 6 (respondent \'R_2\')"\n')
+
+
+def test_cleaning_log_reads_back_with_its_columns_and_values(tmp_path):
+    log = pd.read_csv(_clean_into(tmp_path)["log"], keep_default_na=False, na_values=[])
+    assert list(log.columns) == ["row", "key", "question", "raw_value", "clean_value", "rule"]
+    out_of_range = log[log["rule"] == "out_of_range"]
+    assert out_of_range[["row", "question", "raw_value"]].values.tolist() == [[8, "plots", "40"]]
 
 
 def test_no_pii_or_metadata_in_any_output(tmp_path):
