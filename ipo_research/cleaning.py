@@ -222,9 +222,11 @@ def clean_responses(raw: RawExport, codebook) -> CleaningResult:
     rows = np.asarray(raw.source_rows, dtype="int64")
     keys = _clean_key(raw, codebook)
     frame, logs = _clean_columns(raw, codebook)
-    logs.append(_none_chosen(frame, raw, codebook))
+    questions = [q for q in codebook.public_questions if q.id != codebook.key]
+    answered = _answered(frame, questions)
+    logs.append(_none_chosen(frame, raw, questions, answered))
     logs = [_with_row_and_key(log, rows, keys) for log in logs if len(log)]
-    frame["completeness"] = _completeness(frame, codebook)
+    frame["completeness"] = _completeness(answered)
     frame["source_row"] = rows
     reasons = _quarantine_reasons(raw, frame, codebook)
     kept = reasons == ""
@@ -362,11 +364,10 @@ def _clean_columns(raw: RawExport, codebook) -> tuple[pd.DataFrame, list[pd.Data
     return pd.DataFrame(columns, index=pd.RangeIndex(length)), logs
 
 
-def _none_chosen(frame: pd.DataFrame, raw: RawExport, codebook) -> pd.DataFrame:
+def _none_chosen(frame: pd.DataFrame, raw: RawExport, questions, answered: np.ndarray) -> pd.DataFrame:
     # A select-all question left blank by a respondent who answered a later question means
-    # "none of these"; left blank by one who stopped before it, it stays missing.
-    questions = [q for q in codebook.public_questions if q.id != codebook.key]
-    answered = np.column_stack([frame[list(q.columns)].notna().any(axis=1).to_numpy() for q in questions])
+    # "none of these"; left blank by one who stopped before it, it stays missing. Updates
+    # ``frame`` and ``answered`` in place.
     answered_later = np.zeros_like(answered)
     answered_later[:, :-1] = np.logical_or.accumulate(answered[:, ::-1], axis=1)[:, ::-1][:, 1:]
     logs = []
@@ -376,6 +377,7 @@ def _none_chosen(frame: pd.DataFrame, raw: RawExport, codebook) -> pd.DataFrame:
         blank = raw.responses[question.id].fillna("").astype("string").str.strip().eq("").to_numpy()
         filled = blank & answered_later[:, position]
         frame.loc[filled, list(question.columns)] = False
+        answered[filled, position] = True
         logs.append(pd.DataFrame({"question": question.id, "raw_value": "", "clean_value": "none",
                                   "rule": "none_chosen"}, index=np.flatnonzero(filled)))
     return pd.concat(logs) if logs else pd.DataFrame()
@@ -620,12 +622,15 @@ def _clean_key(raw: RawExport, codebook) -> pd.Series:
     return key.mask(key == "")
 
 
-def _completeness(frame: pd.DataFrame, codebook) -> pd.Series:
-    questions = [q for q in codebook.public_questions if q.id != codebook.key]
+def _answered(frame: pd.DataFrame, questions) -> np.ndarray:
+    # rows x questions: whether the question holds a value (any option column, for multi).
     if not questions:
-        return pd.Series(1.0, index=frame.index, dtype="Float64")
-    answered = sum(frame[list(q.columns)].notna().any(axis=1).astype(int) for q in questions)
-    return (answered / len(questions)).round(6).astype("Float64")
+        return np.ones((len(frame), 1), dtype=bool)
+    return np.column_stack([frame[list(q.columns)].notna().to_numpy().any(axis=1) for q in questions])
+
+
+def _completeness(answered: np.ndarray) -> pd.Series:
+    return pd.Series(answered.mean(axis=1).round(6), dtype="Float64")
 
 
 def _quarantine_reasons(raw: RawExport, frame: pd.DataFrame, codebook) -> pd.Series:
