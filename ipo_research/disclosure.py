@@ -11,7 +11,11 @@ the South have a ballot line") can identify them. Every published count table go
    respondents, a group's size), so a single hidden cell in a row or column could be worked
    out by subtraction. In every row or column (totals included) holding exactly one hidden
    cell, the smallest other non-zero cell is hidden too, shown as ``"c"``; this repeats until
-   every line holds none or at least two hidden cells.
+   every line holds none or at least two hidden cells. Then an audit by linear programming
+   checks that what is shown cannot narrow any small cell below its full range (two ``<3``
+   cells in a column whose other cells add up to its total minus 4 must both be 2) and hides
+   one more cell where it can; see :mod:`ipo_research._suppression`. A line whose total is
+   itself small gives its cells away whatever else is hidden; its total shows ``<3`` too.
 3. **Dependent values.** A share, interval or mean computed from a hidden count is hidden as
    well (``"c"``), since it would give the count back.
 
@@ -26,6 +30,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from ipo_research._suppression import augment, hidden_cells
 from ipo_research.exceptions import DataError
 
 __all__ = [
@@ -51,7 +56,6 @@ COMPLEMENT_MARK = "c"
 P_VALUE_BANDS = ("<0.05", ">=0.05")
 TOTAL_LABEL = "Total"
 Totals = Literal["both", "rows", "columns", "none"]
-_TOTALS = ("both", "rows", "columns", "none")
 
 
 def small_count_mark(threshold: int = 3) -> str:
@@ -101,7 +105,7 @@ def suppression_mask(table: pd.DataFrame, *, threshold: int = 3,
     >>> suppression_mask(counts, totals="both").to_numpy().tolist()
     [[True, True], [True, True]]
     """
-    primary, hidden = _hidden_cells(_as_counts(table), threshold=threshold, totals=totals)
+    primary, hidden = hidden_cells(_as_counts(table), threshold=threshold, totals=totals)
     rows, columns = table.shape
     return pd.DataFrame(hidden[:rows, :columns], index=table.index, columns=table.columns)
 
@@ -133,8 +137,8 @@ def suppress_counts(table: pd.DataFrame, *, threshold: int = 3, totals: Totals =
     ['<3', 10, 12]
     """
     values = _as_counts(table)
-    primary, hidden = _hidden_cells(values, threshold=threshold, totals=totals)
-    augmented = _augment(values)
+    primary, hidden = hidden_cells(values, threshold=threshold, totals=totals)
+    augmented = augment(values)
     rows, columns = values.shape
     shown = np.empty(augmented.shape, dtype=object)
     for (i, j), value in np.ndenumerate(augmented):
@@ -187,7 +191,7 @@ def suppress_table(frame: pd.DataFrame, *, counts: list[str], threshold: int = 3
                         f"its columns are {', '.join(map(str, frame.columns))}.")
     count_table = frame[counts]
     values = _as_counts(count_table)
-    primary, hidden = _hidden_cells(values, threshold=threshold, totals=totals)
+    primary, hidden = hidden_cells(values, threshold=threshold, totals=totals)
     published = frame.copy()
     rows, columns = values.shape
     for j, column in enumerate(counts):
@@ -409,68 +413,3 @@ def _as_counts(table: pd.DataFrame) -> np.ndarray:
             "with missing cells filled with 0."
         )
     return numbers.to_numpy(dtype="int64")
-
-
-def _augment(values: np.ndarray) -> np.ndarray:
-    # Interior cells plus a total column, a total row and the grand total.
-    rows, columns = values.shape
-    augmented = np.zeros((rows + 1, columns + 1), dtype="int64")
-    augmented[:rows, :columns] = values
-    augmented[:rows, columns] = values.sum(axis=1)
-    augmented[rows, :columns] = values.sum(axis=0)
-    augmented[rows, columns] = values.sum()
-    return augmented
-
-
-def _lines(rows: int, columns: int, totals: str) -> list[list[tuple[int, int]]]:
-    # Each line is a set of cells whose interior part adds up to its last (total) cell.
-    if totals not in _TOTALS:
-        raise DataError(f"totals must be one of {', '.join(_TOTALS)}, got {totals!r}.")
-    lines = []
-    if totals in ("both", "rows"):
-        lines += [[(i, j) for j in range(columns + 1)] for i in range(rows)]
-    if totals in ("both", "columns"):
-        lines += [[(i, j) for i in range(rows + 1)] for j in range(columns)]
-    if totals == "both":
-        lines.append([(rows, j) for j in range(columns + 1)])
-        lines.append([(i, columns) for i in range(rows + 1)])
-    return lines
-
-
-def _published_cells(rows: int, columns: int, totals: str) -> np.ndarray:
-    published = np.zeros((rows + 1, columns + 1), dtype=bool)
-    published[:rows, :columns] = True
-    published[:rows, columns] = totals in ("both", "rows")
-    published[rows, :columns] = totals in ("both", "columns")
-    published[rows, columns] = totals == "both"
-    return published
-
-
-def _hidden_cells(values: np.ndarray, *, threshold: int,
-                  totals: str) -> tuple[np.ndarray, np.ndarray]:
-    augmented = _augment(values)
-    rows, columns = values.shape
-    lines = _lines(rows, columns, totals)
-    published = _published_cells(rows, columns, totals)
-    primary = published & (augmented > 0) & (augmented < threshold)
-    hidden = primary.copy()
-    changed = True
-    while changed:
-        changed = False
-        for line in lines:
-            if sum(hidden[cell] for cell in line) == 1:
-                cell = _complement(line, augmented, hidden)
-                changed = changed or not hidden[cell]
-                hidden[cell] = True
-    return primary, hidden
-
-
-def _complement(line: list[tuple[int, int]], augmented: np.ndarray,
-                hidden: np.ndarray) -> tuple[int, int]:
-    # The smallest non-zero interior cell still shown; the line's total when none is left
-    # (only possible when the total is itself small, so it is hidden anyway).
-    interior, total = line[:-1], line[-1]
-    candidates = [cell for cell in interior if not hidden[cell] and augmented[cell] > 0]
-    if not candidates:
-        return total
-    return min(candidates, key=lambda cell: (augmented[cell], cell))

@@ -3,6 +3,9 @@
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 from scipy.optimize import linprog
 
 from ipo_research.disclosure import (
@@ -13,43 +16,61 @@ from ipo_research.disclosure import (
 from ipo_research.exceptions import DataError
 
 
-def _recoverable_range(counts: pd.DataFrame, mask: pd.DataFrame, threshold: int, totals: str):
-    """For each hidden cell, the smallest and largest value consistent with what is published.
+def _reader_bounds(counts: pd.DataFrame, threshold: int = 3) -> dict:
+    """What a reader can work out about each hidden cell of the published cross-tab.
 
-    The reader knows every shown cell, the public totals, that a "<3" cell is 1..threshold-1
-    and that any hidden cell is a non-negative count. Linear programming over the hidden cells
-    gives the exact bounds (the constraint matrix of a table with margins is totally
-    unimodular, so the bounds are whole numbers reached by integer tables).
+    The reader sees the published table with its totals (suppress_counts, totals="both"),
+    knows a "<3" cell is 1..threshold-1 and, knowing the algorithm, that a "c" cell is at
+    least the threshold. Linear programming over the hidden cells (totals included) gives the
+    exact smallest and largest value of each (the constraint matrix of a table with margins is
+    totally unimodular, so the bounds are whole numbers reached by integer tables).
     """
+    published = suppress_counts(counts, threshold=threshold, totals="both").to_numpy()
     values = counts.to_numpy()
-    hidden = [tuple(cell) for cell in np.argwhere(mask.to_numpy())]
+    rows, columns = values.shape
+    full = np.zeros((rows + 1, columns + 1), dtype=int)
+    full[:rows, :columns] = values
+    full[:rows, columns], full[rows, :columns] = values.sum(axis=1), values.sum(axis=0)
+    full[rows, columns] = values.sum()
+    hidden = [(i, j) for i in range(rows + 1) for j in range(columns + 1)
+              if isinstance(published[i, j], str)]
     position = {cell: k for k, cell in enumerate(hidden)}
+    lines = [[(i, j) for j in range(columns + 1)] for i in range(rows + 1)]
+    lines += [[(i, j) for i in range(rows + 1)] for j in range(columns + 1)]
     equalities, targets = [], []
-    lines = []
-    if totals in ("both", "rows"):
-        lines += [[(i, j) for j in range(values.shape[1])] for i in range(values.shape[0])]
-    if totals in ("both", "columns"):
-        lines += [[(i, j) for i in range(values.shape[0])] for j in range(values.shape[1])]
     for line in lines:
-        row = np.zeros(len(hidden))
-        known = 0
-        for cell in line:
+        coefficients, known = np.zeros(len(hidden)), 0
+        for k, cell in enumerate(line):
+            sign = -1 if k == len(line) - 1 else 1          # parts minus their total is zero
             if cell in position:
-                row[position[cell]] = 1
+                coefficients[position[cell]] += sign
             else:
-                known += values[cell]
-        if row.any():
-            equalities.append(row)
-            targets.append(sum(values[cell] for cell in line) - known)
-    bounds = [(1, threshold - 1) if 0 < values[cell] < threshold else (0, None) for cell in hidden]
-    ranges = {}
+                known += sign * full[cell]
+        if coefficients.any():
+            equalities.append(coefficients)
+            targets.append(-known)
+    bounds = [(1, threshold - 1) if published[cell] == f"<{threshold}" else (threshold, None)
+              for cell in hidden]
+    result = {}
     for cell, k in position.items():
         objective = np.zeros(len(hidden))
         objective[k] = 1
         low = linprog(objective, A_eq=equalities, b_eq=targets, bounds=bounds).fun
         high = -linprog(-objective, A_eq=equalities, b_eq=targets, bounds=bounds).fun
-        ranges[cell] = (round(low), round(high))
-    return ranges
+        result[cell] = (round(low), round(high))
+    return result
+
+
+def _small_cells_the_margins_narrow(counts: pd.DataFrame, threshold: int = 3) -> list:
+    # Small interior cells whose row and column totals are not themselves small (a line with
+    # a small total gives its cells away whatever is hidden), narrowed below 1..threshold-1.
+    values = counts.to_numpy()
+    rows_small = values.sum(axis=1) < threshold
+    columns_small = values.sum(axis=0) < threshold
+    return [cell for cell, bounds in _reader_bounds(counts, threshold).items()
+            if cell[0] < values.shape[0] and cell[1] < values.shape[1]
+            and 0 < values[cell] < threshold and not rows_small[cell[0]]
+            and not columns_small[cell[1]] and bounds != (1, threshold - 1)]
 
 
 def test_counts_of_one_and_two_are_shown_as_below_three():
@@ -90,21 +111,29 @@ def test_no_line_of_a_suppressed_cross_tab_holds_exactly_one_hidden_cell():
     {"a": [1, 5, 9], "b": [6, 7, 8], "c": [4, 10, 11]},
     {"a": [1, 5, 9, 2], "b": [6, 0, 8, 3], "c": [4, 10, 1, 7]},
     {"a": [2, 0, 12], "b": [0, 1, 15], "c": [20, 18, 1]},
+    # Two small cells in a column whose other cells are shown: the margins alone would say
+    # both are 2 (found by the LP audit, missed by the one-hidden-cell-per-line rule).
+    {"a": [2, 5, 3, 8, 2], "b": [2, 2, 12, 2, 2]},
 ])
-def test_no_suppressed_cell_can_be_worked_out_from_the_margins(table):
+def test_no_suppressed_cell_can_be_narrowed_from_the_margins(table):
     counts = pd.DataFrame(table)
-    mask = suppression_mask(counts, totals="both")
-    ranges = _recoverable_range(counts, mask, threshold=3, totals="both")
-    assert ranges, "the table should have suppressed cells"
-    for cell, (low, high) in ranges.items():
-        assert low < high, f"cell {cell} is pinned to {low} by the margins"
+    assert suppression_mask(counts).to_numpy().any()
+    assert _small_cells_the_margins_narrow(counts) == []
+
+
+@settings(max_examples=40, deadline=None)
+@given(arrays(np.int64, st.tuples(st.integers(2, 4), st.integers(2, 4)),
+              elements=st.sampled_from([0, 1, 2, 3, 5, 8, 13, 21])))
+def test_property_margins_never_narrow_a_small_cell(values):
+    assert _small_cells_the_margins_narrow(pd.DataFrame(values)) == []
 
 
 def test_without_complementary_suppression_the_cell_would_be_recoverable():
-    # The check above can fail: hiding only the primary cell leaves it pinned.
+    # The check above can fail: with only the small cell hidden, the margins give it away.
     counts = pd.DataFrame({"a": [1, 5], "b": [6, 7]})
-    only_primary = pd.DataFrame([[True, False], [False, False]])
-    assert _recoverable_range(counts, only_primary, 3, "both")[(0, 0)] == (1, 1)
+    row_total, shown = 7, 6
+    assert row_total - shown == counts.loc[0, "a"]
+    assert suppression_mask(counts).loc[0, "b"]        # so the 6 is withheld too
 
 
 def test_row_totals_are_shown_and_a_small_total_is_itself_suppressed():
