@@ -357,8 +357,10 @@ def _stage_runs(pipeline: Pipeline, stage: Stage, declared: dict, *, out: str,
     parameters.update({name: _coerce(raw, declared[name]) for name, raw in overrides.items()
                        if name in declared})
     parameters = {name: _substitute(value, out) for name, value in parameters.items()}
-    grid = {name: _grid_values(spec, parameters, pipeline, stage)
-            for name, spec in stage.fan_out.items() if name not in overrides}
+    # A fan-out parameter set with -p makes one run, still named by its value.
+    grid = {name: [parameters[name]] if name in overrides
+            else _grid_values(spec, parameters, pipeline, stage)
+            for name, spec in stage.fan_out.items()}
     stem = stage.notebook.stem
     runs = []
     for combination in itertools.product(*grid.values()):

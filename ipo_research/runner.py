@@ -277,7 +277,8 @@ def run_pipeline(request: RunRequest, *, progress: TextIO | None = None) -> RunR
     records: dict[str, dict[str, Any]] = {}
 
     def save(final: bool = False) -> dict[str, Any]:
-        manifest = _manifest(current, records, fixed, seconds=time.perf_counter() - started_clock)
+        manifest = _manifest(current, records, fixed, overrides=request.overrides,
+                             seconds=time.perf_counter() - started_clock)
         write_manifest(out, manifest)
         if final:
             write_index(out, manifest)
@@ -401,14 +402,24 @@ def _banner(parameters: dict[str, Any]) -> str:
 
 
 def _manifest(current: Plan, records: dict[str, dict[str, Any]], fixed: dict[str, Any], *,
-              seconds: float) -> dict[str, Any]:
-    """Records of this plan's runs, in run order, plus earlier records of stages not planned."""
-    planned_stages = {d.run.stage for d in current.decisions}
+              overrides: dict[str, str], seconds: float) -> dict[str, Any]:
+    """Records of this plan's runs, in run order, plus earlier records of runs not planned.
+
+    An earlier run of a planned stage is dropped (its fan-out grid changed, e.g. a level left
+    the codebook) unless ``-p`` pinned the stage's fan-out to one value this time.
+    """
+    planned_ids = {d.run.run_id for d in current.decisions}
+    dropped = {d.run.stage for d in current.decisions
+               if not set(current.pipeline.stage(d.run.stage).fan_out) & set(overrides)}
     order = {name: position for position, name in enumerate(current.pipeline.names)}
     kept = [record for record in current.previous.get("runs", [])
-            if record.get("stage") in order and record.get("stage") not in planned_stages]
+            if record.get("stage") in order and record.get("stage") not in dropped
+            and record.get("id") not in planned_ids]
     planned = [records[d.run.run_id] for d in current.decisions if d.run.run_id in records]
-    runs = sorted(kept + planned, key=lambda record: order[record["stage"]])
+    # Stage order first; within a stage, the earlier manifest's order, new runs after.
+    before = {record.get("id"): i for i, record in enumerate(current.previous.get("runs", []))}
+    runs = sorted(kept + planned, key=lambda record: (order[record["stage"]],
+                                                      before.get(record["id"], len(before))))
     inputs = {path: digest for record in runs
               for path, digest in (record.get("hashes") or {}).get("inputs", {}).items()}
     package = next(iter({d.key.package for d in current.decisions}), None)

@@ -95,7 +95,7 @@ def test_p_values_are_parsed_as_yaml_scalars_of_the_declared_type():
 def test_a_str_parameter_keeps_numeric_text_and_p_pins_the_fan_out():
     runs = plan_runs(load_pipeline(FIXTURES / "pipeline.yaml"), stages=["fan"], out="o",
                      overrides={"group_value": "2016"})
-    assert [run.run_id for run in runs] == ["01_produce", "03_fan"]
+    assert [run.run_id for run in runs] == ["01_produce", "03_fan__group_value=2016"]
     assert runs[1].parameters["group_value"] == "2016"
 
 

@@ -223,3 +223,13 @@ def test_unknown_stage_is_a_usage_error(tmp_path, capsys):
     code = main(["run", "clen", "--pipeline", str(request.pipeline_path), "--out", str(tmp_path / "o")])
     assert code == 2
     assert "unknown stage 'clen'" in capsys.readouterr().err
+
+
+def test_running_one_stage_keeps_the_other_runs_in_the_manifest_and_index(tmp_path):
+    request = _setup(tmp_path)
+    run_pipeline(request, progress=io.StringIO())
+    again = run_pipeline(replace(request, stages=("fan",), overrides={"group_value": "a"}, force=True),
+                         progress=io.StringIO())
+    assert [r["id"] for r in again.runs] == ["01_produce", "03_fan__group_value=a"]
+    assert [r["id"] for r in again.manifest["runs"]] == RUN_IDS
+    assert "06_summarize.html" in (tmp_path / "out" / "index.html").read_text()
