@@ -68,3 +68,15 @@ def test_cell_that_times_out_is_retried_once_then_fails(tmp_path):
     assert result.status == "failed" and result.attempts == 2
     assert result.error.ename == "CellTimeoutError"
     assert result.seconds < 30
+
+
+def test_kernel_starts_in_the_project_root(tmp_path, monkeypatch):
+    from ipo_research.paths import PROJECT_ROOT
+
+    monkeypatch.chdir(tmp_path)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import os\nprint(os.getcwd())")])
+    nbformat.write(nb, tmp_path / "cwd.ipynb")
+    result = execute_notebook(tmp_path / "cwd.ipynb", tmp_path / "out.ipynb", {})
+    executed = nbformat.read(tmp_path / "out.ipynb", as_version=4)
+    assert result.status == "ok"
+    assert executed.cells[0].outputs[0].text == f"{PROJECT_ROOT}\n"
