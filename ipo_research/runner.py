@@ -316,7 +316,7 @@ def _execute(decisions: list[Decision], request: RunRequest, reporter: "_Progres
                 if blocked:
                     pending.remove(decision)
                     status[decision.run.run_id] = "skipped"
-                    record = _skipped_record(decision, request, blocked)
+                    record = _skipped_record(decision, blocked)
                     reporter.line(decision.run.run_id, "skipped", record["error"])
                     yield record
                 elif len(running) < jobs and all(status.get(need) == "ok" for need in needs):
@@ -349,8 +349,9 @@ def _run_one(decision: Decision, request: RunRequest) -> dict[str, Any]:
 
     run, out = decision.run, request.out_path
     output = f"notebooks/{run.run_id}.ipynb"
-    record = _base_record(decision, request)
+    record = _base_record(decision)
     started = time.perf_counter()
+    step = "executing the notebook"
     try:
         result = execute_notebook(run.notebook, out / output, run.parameters, timeout=run.timeout)
         record.update(status=result.status, attempts=result.attempts,
@@ -360,27 +361,30 @@ def _run_one(decision: Decision, request: RunRequest) -> dict[str, Any]:
         data = _data_record(run.parameters)
         record["data"] = data
         if (out / output).is_file():
+            step = "rendering the pages"
             record["html"] = render_pages(out / output, out_dir=out, run_id=run.run_id,
                                           banner=_banner(run.parameters) if data else None)
     except Exception as failure:  # noqa: BLE001 - one broken run must not stop the others
-        record.update(status="failed", error=f"{type(failure).__name__}: {failure}")
+        record.update(status="failed",
+                      error=f"{step} failed: {type(failure).__name__}: {failure}")
     record.update(duration_s=round(time.perf_counter() - started, 3), finished=_now())
     return record
 
 
-def _base_record(decision: Decision, request: RunRequest) -> dict[str, Any]:
+def _base_record(decision: Decision) -> dict[str, Any]:
     run = decision.run
     return {
         "id": run.run_id, "stage": run.stage, "notebook": _shown(run.notebook),
         "parameters": run.parameters, "output": f"notebooks/{run.run_id}.ipynb", "html": {},
         "status": "failed", "duration_s": None, "attempts": 0, "error": None,
-        "error_detail": None, "failed_cell": None, "finished": None, "data": None, "reasons": list(decision.reasons),
-        "key": decision.key.digest, "hashes": decision.key.to_dict(),
+        "error_detail": None, "failed_cell": None, "finished": None, "data": None,
+        "reasons": list(decision.reasons), "key": decision.key.digest,
+        "hashes": decision.key.to_dict(),
     }
 
 
-def _skipped_record(decision: Decision, request: RunRequest, blocked: list[str]) -> dict[str, Any]:
-    record = _base_record(decision, request)
+def _skipped_record(decision: Decision, blocked: list[str]) -> dict[str, Any]:
+    record = _base_record(decision)
     record.update(status="skipped", output=None, finished=_now(),
                   error=f"skipped: needs {', '.join(blocked)}, which did not succeed")
     return record
