@@ -233,3 +233,16 @@ def test_running_one_stage_keeps_the_other_runs_in_the_manifest_and_index(tmp_pa
     assert [r["id"] for r in again.runs] == ["01_produce", "03_fan__group_value=a"]
     assert [r["id"] for r in again.manifest["runs"]] == RUN_IDS
     assert "06_summarize.html" in (tmp_path / "out" / "index.html").read_text()
+
+
+def test_a_run_whose_pages_cannot_be_rendered_fails_with_that_reason(tmp_path, monkeypatch):
+    from ipo_research import report
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("template missing")
+
+    monkeypatch.setattr(report, "render_pages", broken)
+    result = run_pipeline(replace(_setup(tmp_path), stages=("produce",)), progress=io.StringIO())
+    assert [(r["status"], r["error"]) for r in result.runs] == [
+        ("failed", "rendering the pages failed: RuntimeError: template missing")]
+    assert not result.ok
