@@ -28,7 +28,7 @@ from ipo_research.exceptions import ParameterError, PipelineError
 from ipo_research.parameters import check_values
 from ipo_research.paths import CODEBOOK_PATH, PIPELINE_PATH, project_path, relative_to_root
 
-__all__ = ["Stage", "Pipeline", "Run", "load_pipeline", "plan_runs", "parse_assignments"]
+__all__ = ["OUT_PLACEHOLDER", "Stage", "Pipeline", "Run", "load_pipeline", "plan_runs", "parse_assignments"]
 
 _TOP_KEYS = {"defaults", "inputs", "timeout", "stages"}
 _STAGE_KEYS = {"name", "notebook", "needs", "parameters", "fan_out", "timeout"}
