@@ -39,6 +39,7 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
+from ipo_research.atomic import atomic_write_text
 from ipo_research.exceptions import IpoResearchError, RunError
 from ipo_research.paths import PROJECT_ROOT, project_path, relative_to_root
 
@@ -389,7 +390,7 @@ def _write_if_changed(notebook: NotebookNode, path: Path) -> bool:
         text += "\n"
     if path.is_file() and path.read_text(encoding="utf-8") == text:
         return False
-    path.write_text(text, encoding="utf-8")
+    atomic_write_text(path, text)
     return True
 
 
@@ -415,6 +416,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"refreshed {relative_to_root(path)}")
     for path in report.unchanged:
         print(f"unchanged {relative_to_root(path)}")
+    if report.run_differences:
+        print("note: these cells show other text in the runner's run (injected data_path or out_dir?); "
+              "the committed notebooks keep the default execution, which is what nbval reproduces:")
     for line in report.run_differences:
         print(f"note: {line}")
     for line in report.problems:
