@@ -118,3 +118,11 @@ def test_the_guard_uses_the_sanitize_file_of_make_test():
     makefile = (PROJECT_ROOT / "Makefile").read_text(encoding="utf-8")
     assert SANITIZE.is_file()
     assert f"--nbval-sanitize-with {SANITIZE.relative_to(PROJECT_ROOT).as_posix()}" in makefile
+
+
+def test_the_sanitize_file_hides_no_number():
+    from nbval.plugin import get_sanitize_patterns
+
+    rules = get_sanitize_patterns(SANITIZE.read_text(encoding="utf-8"))
+    numbers = "estimate -0.3701 (SE 0.0412), n = 75, p = 1.2e-05, 41.3%, $1,250,000"
+    assert [re.sub(regex, replace, numbers) for regex, replace in rules] == [numbers] * len(rules)
