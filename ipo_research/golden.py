@@ -157,11 +157,10 @@ def _parse_table(name: str, settings: dict, *, where: str) -> GoldenTable:
 def compare_table(actual: pd.DataFrame, expected: pd.DataFrame, spec: GoldenTable) -> pd.DataFrame:
     """Every difference between a table and its golden version.
 
-    Rows are matched on ``spec.keys``. A column whose golden values are all numbers is
-    compared with ``spec.tolerance`` (exactly if it is a key or listed in ``spec.exact``);
+    Rows are matched on ``spec.keys``. Numbers, recognised cell by cell, are compared with
+    ``spec.tolerance`` (exactly in the key columns and the columns listed in ``spec.exact``);
     any other value (text, an empty cell, a suppression mark such as ``<3``) must be the same
-    text. Numbers are recognised cell by cell. Missing or unexpected rows and columns, and
-    duplicate keys, are differences too.
+    text. Missing or unexpected rows and columns, and duplicate keys, are differences too.
 
     Parameters
     ----------
