@@ -216,7 +216,7 @@ def map_columns(headers: list[list[str]], codebook, *, where: str) -> list[Colum
 
 
 def assemble_responses(body: pd.DataFrame, mappings: list[ColumnMapping]) -> pd.DataFrame:
-    """One raw text column per mapped question, option columns joined into codes.
+    """One raw text column per mapped question, option columns joined into labels.
 
     Parameters
     ----------
@@ -236,9 +236,9 @@ def assemble_responses(body: pd.DataFrame, mappings: list[ColumnMapping]) -> pd.
             columns[mapping.question] = cells
         elif mapping.kind == "option":
             chosen = ~normalize_texts(cells).fillna("").isin(_NOT_CHOSEN)
-            codes = pd.Series(np.where(chosen, f"{mapping.label}; ", ""), dtype="string")
+            labels = pd.Series(np.where(chosen, f"{mapping.label}; ", ""), dtype="string")
             previous = columns.get(mapping.question)
-            columns[mapping.question] = codes if previous is None else previous + codes
+            columns[mapping.question] = labels if previous is None else previous + labels
     for mapping in mappings:
         if mapping.kind == "option":
             columns[mapping.question] = columns[mapping.question].str.removesuffix("; ")
@@ -254,14 +254,14 @@ def metadata_frame(body: pd.DataFrame, mappings: list[ColumnMapping]) -> pd.Data
 
 def _map_one(position, column, keys, questions, options) -> ColumnMapping:
     header = column[0] if column[0].strip() else next((c for c in column if c.strip()), "")
+    by_name, by_label = options
     for key in keys:
         if key in questions:
             return ColumnMapping(position, header, "question", question=questions[key])
-        if key in options:
-            question, option, label = options[key]
-            return ColumnMapping(position, header, "option", question, option, label)
+        if key in by_name:
+            return ColumnMapping(position, header, "option", *by_name[key])
     for key in keys:
-        found = _split_option_header(key, questions, options)
+        found = _split_option_header(key, questions, by_label)
         if found:
             return ColumnMapping(position, header, "option", *found)
     if any(_squash(text) in _METADATA for text in column if text):
@@ -269,18 +269,20 @@ def _map_one(position, column, keys, questions, options) -> ColumnMapping:
     return ColumnMapping(position, header, "unmapped")
 
 
-def _split_option_header(key: str, questions: dict, options: dict):
+def _split_option_header(key: str, questions: dict, by_label: dict):
     # "Question text - Option label": try every " - " from the right, since either side may
     # itself contain " - ".
     for match in reversed(list(re.finditer(" - ", key))):
         stem, label = key[: match.start()], key[match.end():]
         question = questions.get(stem)
-        if question is not None and (question, label) in options["__labels__"]:
-            return options["__labels__"][(question, label)]
+        if question is not None and (question, label) in by_label:
+            return by_label[(question, label)]
     return None
 
 
-def _lookups(codebook) -> tuple[dict, dict]:
+def _lookups(codebook) -> tuple[dict, tuple[dict, dict]]:
+    # Normalised header -> question id; and, for option columns, "{id}__{code}" and
+    # (question id, normalised label, code or alias) -> (question id, code, label).
     questions: dict[str, str] = {}
     by_text: dict[str, list[str]] = {}
     names, owners = [], []
@@ -295,15 +297,16 @@ def _lookups(codebook) -> tuple[dict, dict]:
             owners.append(owners_of_text[0])
     for key, owner in zip(normalize_texts(pd.Series(names, dtype="string")), owners):
         questions.setdefault(key, owner)
-    options: dict = {"__labels__": {}}
+    by_name: dict[str, tuple] = {}
+    by_label: dict[tuple, tuple] = {}
     for question in codebook.questions:
         for option in question.options:
             found = (question.id, str(option.code), option.label)
-            options[f"{question.id}__{option.code}".lower()] = found
+            by_name[f"{question.id}__{option.code}".lower()] = found
             spellings = pd.Series([option.label, str(option.code), *option.aliases], dtype="string")
             for spelling in normalize_texts(spellings):
-                options["__labels__"].setdefault((question.id, spelling), found)
-    return questions, options
+                by_label.setdefault((question.id, spelling), found)
+    return questions, (by_name, by_label)
 
 
 def _check_duplicates(mappings: list[ColumnMapping], *, where: str) -> None:
