@@ -14,8 +14,10 @@ the South have a ballot line") can identify them. Every published count table go
    every line holds none or at least two hidden cells. Then an audit by linear programming
    checks that what is shown cannot narrow any small cell below its full range (two ``<3``
    cells in a column whose other cells add up to its total minus 4 must both be 2) and hides
-   one more cell where it can; see :mod:`ipo_research._suppression`. A line whose total is
-   itself small gives its cells away whatever else is hidden; its total shows ``<3`` too.
+   one more cell where it can; see :mod:`ipo_research._suppression`. The guarantee holds for
+   tables whose row and column totals are at least the threshold: a line whose total is
+   itself small (two organizations) gives its cells away whatever else is hidden, and in a
+   tiny table can narrow its neighbours; such tables should be collapsed or not published.
 3. **Dependent values.** A share, interval or mean computed from a hidden count is hidden as
    well (``"c"``), since it would give the count back.
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy.optimize import linprog
@@ -55,9 +55,11 @@ def _reader_bounds(counts: pd.DataFrame, threshold: int = 3) -> dict:
     for cell, k in position.items():
         objective = np.zeros(len(hidden))
         objective[k] = 1
-        low = linprog(objective, A_eq=equalities, b_eq=targets, bounds=bounds).fun
-        high = -linprog(-objective, A_eq=equalities, b_eq=targets, bounds=bounds).fun
-        result[cell] = (round(low), round(high))
+        low = linprog(objective, A_eq=equalities, b_eq=targets, bounds=bounds)
+        high = linprog(-objective, A_eq=equalities, b_eq=targets, bounds=bounds)
+        assert low.status in (0, 3) and high.status in (0, 3), "what is shown must be consistent"
+        result[cell] = (round(low.fun) if low.status == 0 else None,
+                        round(-high.fun) if high.status == 0 else None)   # None: unbounded
     return result
 
 
@@ -121,10 +123,13 @@ def test_no_suppressed_cell_can_be_narrowed_from_the_margins(table):
     assert _small_cells_the_margins_narrow(counts) == []
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(arrays(np.int64, st.tuples(st.integers(2, 4), st.integers(2, 4)),
               elements=st.sampled_from([0, 1, 2, 3, 5, 8, 13, 21])))
 def test_property_margins_never_narrow_a_small_cell(values):
+    # Rows or columns whose total is itself small give their cells away (documented in
+    # ipo_research.disclosure); the guarantee is for tables without such lines.
+    assume((values.sum(axis=0) >= 3).all() and (values.sum(axis=1) >= 3).all())
     assert _small_cells_the_margins_narrow(pd.DataFrame(values)) == []
 
 
