@@ -56,6 +56,7 @@ __all__ = [
 
 COMPLEMENT_MARK = "c"
 P_VALUE_BANDS = ("<0.05", ">=0.05")
+QUARTILE_FACTOR = 3
 TOTAL_LABEL = "Total"
 Totals = Literal["both", "rows", "columns", "none"]
 
@@ -268,19 +269,24 @@ def publish_likert(summary: pd.DataFrame, *, threshold: int = 3) -> pd.DataFrame
 def publish_numeric(summary: pd.DataFrame, *, threshold: int = 3) -> pd.DataFrame:
     """A numeric summary (:func:`ipo_research.describe.numeric_summary`) ready to publish.
 
-    Quartiles of fewer than ``threshold`` answers are individual answers: such rows show
-    ``"<3"`` for ``n`` and ``"c"`` for every statistic. ``n`` and ``missing`` add up to the
-    respondents, so a small ``missing`` hides ``n`` as its complement (the statistics stay:
-    they rest on at least ``threshold`` answers).
+    Statistics of few answers give the answers back: rows with fewer than ``threshold``
+    answers show ``"<3"`` for ``n`` and ``"c"`` for every statistic, and quartiles and the
+    mean also need ``3 * threshold`` answers (the interpolated quartiles of three answers
+    are enough to solve for all three); the median alone is shown from ``threshold``
+    answers. ``n`` and ``missing`` add up to the respondents, so a small ``missing`` hides
+    ``n`` as its complement.
     """
     # Answering plus not answering is the public number of respondents: one line per row.
     published = suppress_table(summary, counts=["n", "missing"], threshold=threshold,
                                totals="rows")
-    too_few = (summary["n"] < threshold).to_numpy()
+    answers = summary["n"].to_numpy()
     for column in ("median", "q1", "q3", "mean"):
         if column in published:
+            # Interpolated quartiles of 3 answers give all three back (x2 = median,
+            # x1 = 2 q1 - x2, x3 = 2 q3 - x2): quartiles and mean need 3 x threshold answers.
+            needed = threshold if column == "median" else QUARTILE_FACTOR * threshold
             published[column] = published[column].astype(object)
-            published.loc[too_few, column] = COMPLEMENT_MARK
+            published.loc[answers < needed, column] = COMPLEMENT_MARK
     return published
 
 

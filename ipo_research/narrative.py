@@ -200,6 +200,9 @@ def numeric_sentence(table: pd.DataFrame, question: str, *, subject: str,
         return f"Too few organizations answered on {subject} to report it."
     answering = (f"the {number(row['n'])} organizations answering" if is_shown(row["n"])
                  else "those answering")
+    if not (is_shown(row["q1"]) and is_shown(row["q3"])):
+        return (f"The median {subject} is {shape(row['median'])} (too few answers to show "
+                "the quartiles).")
     return (f"The median {subject} is {shape(row['median'])}; the middle half of {answering} "
             f"lie between {shape(row['q1'])} and {shape(row['q3'])}.")
 

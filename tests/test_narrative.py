@@ -91,3 +91,10 @@ def test_format_table_formats_chosen_columns_and_keeps_marks():
 @pytest.mark.parametrize("value", [float("nan"), None])
 def test_missing_values_show_as_blank(value):
     assert percent(value) == ""
+
+
+def test_numeric_sentence_gives_the_median_alone_when_quartiles_are_withheld():
+    table = pd.DataFrame({"question": ["budget"], "n": [4], "median": [10.0], "q1": ["c"],
+                          "q3": ["c"]})
+    assert numeric_sentence(table, "budget", subject="staff") == (
+        "The median staff is 10 (too few answers to show the quartiles).")
