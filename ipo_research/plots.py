@@ -145,7 +145,7 @@ def ranked_bars(table: pd.DataFrame, *, value: str = "share", low: str = "ci_low
 
 
 def distribution_plot(frame: pd.DataFrame, *, columns: dict[str, str] | list[str],
-                      log_scale: bool = False, min_n: int = 3, ax=None, title: str | None = None):
+                      log_scale: bool = False, min_n: int = 9, ax=None, title: str | None = None):
     """Box plots of numeric answers: median, quartiles, whiskers at the 10th and 90th percentiles.
 
     No individual answer is drawn (no outlier points, no minimum or maximum): each would be
@@ -161,8 +161,9 @@ def distribution_plot(frame: pd.DataFrame, *, columns: dict[str, str] | list[str
     log_scale : bool, default False
         Log axis, for money and other answers spanning orders of magnitude (zeros and
         negative answers are left out of a log axis).
-    min_n : int, default 3
-        Columns with fewer answers are labelled as withheld instead of drawn.
+    min_n : int, default 9
+        Columns with fewer answers are labelled as withheld instead of drawn: a box of few
+        answers draws them (three times the disclosure threshold, as for published quartiles).
     ax : matplotlib Axes, optional
     title : str, optional
 

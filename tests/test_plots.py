@@ -85,10 +85,11 @@ def test_ranked_bars_show_a_withheld_share_without_a_bar():
 
 
 def test_distribution_plot_labels_boxes_with_n_and_withholds_tiny_columns():
-    frame = pd.DataFrame({"budget": [1e4, 5e4, 2e5, 1e6, None], "rare": [1.0, None, None, None, None]})
+    frame = pd.DataFrame({"budget": [1e4 * (k + 1) for k in range(9)] + [None],
+                          "rare": [1.0] * 8 + [None, None]})
     ax = distribution_plot(frame, columns={"budget": "Budget", "rare": "Rare"}, log_scale=True)
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert "Budget (n=4)" in labels
+    assert "Budget (n=9)" in labels
     assert any(label.startswith("Rare (withheld") for label in labels)
     assert ax.get_xscale() == "log"
 
