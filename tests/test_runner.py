@@ -6,6 +6,7 @@ summarize (prints it), and produce -> fan (one run per group, a and b).
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import shutil
@@ -30,6 +31,11 @@ RUN_IDS = ["01_produce", "02_consume", "03_fan__group_value=a", "03_fan__group_v
 def _setup(root: Path) -> RunRequest:
     shutil.copytree(FIXTURES, root / "pipe")
     (root / "pipe" / "data.txt").write_text("21")
+    # An external table every run depends on, like data/external/*.csv in the real pipeline.
+    (root / "pipe" / "external").mkdir()
+    (root / "pipe" / "external" / "context.csv").write_text("state,margin\nVT,26.4\n")
+    with open(root / "pipe" / "pipeline.yaml", "a", encoding="utf-8") as pipeline:
+        pipeline.write(f"inputs:\n  - {root / 'pipe' / 'external'}/*.csv\n")
     (root / "pkg").mkdir()
     (root / "pkg" / "mod.py").write_text("x = 1\n")
     return RunRequest(out_dir=str(root / "out"), options={"data_path": str(root / "pipe" / "data.txt")},
@@ -88,8 +94,11 @@ def test_every_run_has_its_notebook_and_both_pages(done):
 def test_manifest_records_inputs_versions_and_relative_outputs(done):
     text = (done.out / "manifest.json").read_text()
     manifest = json.loads(text)
-    assert manifest["inputs"] == {str(done.root / "pipe" / "data.txt"):
-                                  __import__("hashlib").sha256(b"21").hexdigest()}
+    assert manifest["inputs"] == {
+        str(done.root / "pipe" / "data.txt"): hashlib.sha256(b"21").hexdigest(),
+        str(done.root / "pipe" / "external" / "context.csv"):
+            hashlib.sha256(b"state,margin\nVT,26.4\n").hexdigest(),
+    }
     assert "papermill" in manifest["versions"] and "commit" in manifest["git"]
     assert manifest["runs"][1]["output"] == "notebooks/02_consume.ipynb"
     assert manifest["runs"][1]["hashes"]["upstream"] == {"01_produce": manifest["runs"][0]["key"]}
@@ -134,6 +143,18 @@ def test_changed_data_reruns_its_reader_and_everything_downstream(done):
     assert would["01_produce"] == [f"input {path} changed"]
     assert would["02_consume"] == ["upstream 01_produce changed"]
     assert would["06_summarize"] == ["upstream 02_consume changed"]
+
+
+def test_changed_external_table_reruns_everything(done):
+    path = done.root / "pipe" / "external" / "context.csv"
+    original = path.read_text()
+    path.write_text(original + "WY,-46.3\n")
+    try:
+        would = _would_run(done.request)
+    finally:
+        path.write_text(original)
+    assert list(would) == RUN_IDS
+    assert all(f"input {path} changed" in reasons for reasons in would.values())
 
 
 def test_changed_parameter_reruns_its_run_and_what_needs_it(done):
