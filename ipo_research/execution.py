@@ -23,6 +23,7 @@ import tempfile
 import threading
 import time
 import uuid
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,11 +34,13 @@ from jupyter_client.manager import AsyncKernelManager
 from ipo_research.atomic import atomic_write_text, temporary_name
 from ipo_research.paths import PROJECT_ROOT, relative_to_root
 
-__all__ = ["CellError", "ExecutionResult", "IpcKernelManager", "execute_notebook"]
+__all__ = ["CellError", "ExecutionResult", "IpcKernelManager", "execute_notebook", "stop_all_kernels"]
 
 _KERNEL_NAME = "python3"
 _socket_folder: Path | None = None
 _socket_lock = threading.Lock()
+_live_kernels: "weakref.WeakSet[IpcKernelManager]" = weakref.WeakSet()
+_stopping = threading.Event()
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,7 @@ class IpcKernelManager(AsyncKernelManager):
         stem = _sockets() / f"kernel-{uuid.uuid4().hex[:16]}"
         kwargs.update(transport="ipc", ip=f"{stem}-ipc", connection_file=f"{stem}.json")
         super().__init__(**kwargs)
+        _live_kernels.add(self)
 
     @property
     def kernel_spec(self) -> KernelSpec:
@@ -188,7 +192,7 @@ def execute_notebook(
             if not _is_kernel_failure(failure):
                 partial.unlink(missing_ok=True)
                 raise
-            if attempts <= retries:
+            if attempts <= retries and not _stopping.is_set():
                 partial.unlink(missing_ok=True)
                 continue
             error = _mark_kernel_failure(partial, failure)
@@ -196,6 +200,27 @@ def execute_notebook(
     _finish(partial, output, notebook)
     return ExecutionResult(status="ok" if error is None else "failed",
                            seconds=time.perf_counter() - started, attempts=attempts, error=error)
+
+
+def stop_all_kernels() -> int:
+    """Kill every kernel this process started and allow no more retries (on Ctrl-C).
+
+    The executions using them end at once with a dead kernel, so the worker threads finish
+    and the command can exit instead of waiting for every running notebook.
+
+    Returns
+    -------
+    int
+        How many kernel processes were killed.
+    """
+    _stopping.set()
+    killed = 0
+    for manager in list(_live_kernels):
+        process = getattr(manager.provisioner, "process", None)
+        if process is not None and process.poll() is None:
+            process.kill()
+            killed += 1
+    return killed
 
 
 def _is_kernel_failure(failure: Exception) -> bool:

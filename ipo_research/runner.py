@@ -325,7 +325,11 @@ def _execute(decisions: list[Decision], request: RunRequest, reporter: "_Progres
                     running[pool.submit(_run_one, decision, request)] = decision
             if not running:
                 continue
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            try:
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+            except KeyboardInterrupt:
+                _interrupt(running)
+                raise
             for future in done:
                 decision = running.pop(future)
                 record = future.result()
@@ -333,6 +337,15 @@ def _execute(decisions: list[Decision], request: RunRequest, reporter: "_Progres
                 reporter.line(decision.run.run_id, record["status"], record.get("error") or "",
                               seconds=record["duration_s"])
                 yield record
+
+
+def _interrupt(running: dict[Future, Decision]) -> None:
+    """On Ctrl-C: stop the kernels so the workers end now; the manifest keeps finished runs."""
+    from ipo_research.execution import stop_all_kernels
+
+    for future in running:
+        future.cancel()
+    stop_all_kernels()
 
 
 def _cores() -> int:

@@ -80,3 +80,29 @@ def test_kernel_starts_in_the_project_root(tmp_path, monkeypatch):
     executed = nbformat.read(tmp_path / "out.ipynb", as_version=4)
     assert result.status == "ok"
     assert executed.cells[0].outputs[0].text == f"{PROJECT_ROOT}\n"
+
+
+def test_stopping_all_kernels_ends_a_long_run_without_retry(tmp_path):
+    import threading
+    import time
+
+    from ipo_research import execution
+
+    results = []
+    worker = threading.Thread(target=lambda: results.append(execute_notebook(
+        FIXTURES / "05_sleeps.ipynb", tmp_path / "sleeps.ipynb", {"seconds": 120.0})))
+    worker.start()
+    deadline = time.monotonic() + 60
+    while not any(getattr(k.provisioner, "process", None) is not None
+                  and k.provisioner.process.poll() is None for k in list(execution._live_kernels)):
+        assert time.monotonic() < deadline, "the kernel never started"
+        time.sleep(0.1)
+    time.sleep(1.0)
+    try:
+        assert execution.stop_all_kernels() == 1
+        worker.join(timeout=30)
+    finally:
+        execution._stopping.clear()
+    assert not worker.is_alive()
+    assert results[0].status == "failed" and results[0].attempts == 1
+    assert results[0].error.ename == "DeadKernelError"
