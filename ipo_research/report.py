@@ -128,7 +128,7 @@ def _index_banner(runs: list[dict[str, Any]]) -> str:
         return ""
     synthetic = [source for source in sources if source.get("synthetic")]
     shown = (synthetic or sources)[0]
-    return banner_html(synthetic=bool(synthetic), source=str(shown.get("source", "")))
+    return banner_html(synthetic=bool(synthetic), source=str(shown.get("path", "")))
 
 
 def _runs_table(runs: list[dict[str, Any]]) -> str:

@@ -96,7 +96,9 @@ def test_index_shows_provenance_with_shortened_hashes(tmp_path):
 
 
 def test_index_has_the_synthetic_banner_only_for_synthetic_data(tmp_path):
-    assert "SYNTHETIC DATA" in write_index(tmp_path, MANIFEST).read_text()
+    synthetic = write_index(tmp_path, MANIFEST).read_text()
+    assert "SYNTHETIC DATA" in synthetic
+    assert "<code>data/synthetic/ipo_survey_2016_synthetic.csv</code>" in synthetic
     real = {**MANIFEST, "runs": [{**MANIFEST["runs"][0], "data": {"path": "data/raw/x.csv",
                                                                  "synthetic": False}}]}
     text = write_index(tmp_path, real).read_text()
