@@ -256,6 +256,16 @@ def _mark_kernel_failure(partial: Path, failure: Exception) -> CellError:
     return CellError(running.get("execution_count"), ename, evalue)
 
 
+def _stable_cell_ids(cells: list[dict]) -> None:
+    """Give the cells papermill adds fixed ids, so pages built from a rerun are byte-identical."""
+    for position, cell in enumerate(cells):
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "injected-parameters" in tags:
+            cell["id"] = "injected-parameters"
+        elif "papermill-error-cell-tag" in tags:
+            cell["id"] = f"papermill-error-{position}"
+
+
 def _finish(partial: Path, output: Path, notebook: str | Path) -> None:
     """Move the executed notebook into place, without this machine's paths in it."""
     if not partial.is_file():
@@ -265,6 +275,7 @@ def _finish(partial: Path, output: Path, notebook: str | Path) -> None:
         recorded = content.get("metadata", {}).get("papermill", {})
         recorded["input_path"] = relative_to_root(notebook)
         recorded["output_path"] = relative_to_root(output)
+        _stable_cell_ids(content.get("cells", []))
         text = json.dumps(content, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
         # Tracebacks name files by absolute path; show them relative to the project root.
         atomic_write_text(output, text.replace(f"{PROJECT_ROOT}/", ""))

@@ -72,7 +72,7 @@ def render_pages(notebook: str | Path, *, out_dir: str | Path, run_id: str,
 
     nb = nbformat.read(str(notebook), as_version=4)
     if banner:
-        nb.cells.insert(0, nbformat.v4.new_markdown_cell(banner))
+        nb.cells.insert(0, nbformat.v4.new_markdown_cell(banner, id="ipo-data-banner"))
     exporters = {
         "reviewer": HTMLExporter(exclude_input=True, exclude_input_prompt=True,
                                  exclude_output_prompt=True),

@@ -103,3 +103,11 @@ def test_index_has_the_synthetic_banner_only_for_synthetic_data(tmp_path):
                                                                  "synthetic": False}}]}
     text = write_index(tmp_path, real).read_text()
     assert "SYNTHETIC DATA" not in text and "CONFIDENTIAL" in text
+
+
+def test_pages_with_a_banner_are_identical_across_renders(executed, tmp_path):
+    banner = banner_html(synthetic=True, source="data/synthetic/x.csv")
+    first = render_pages(executed, out_dir=tmp_path / "a", run_id="r", banner=banner)
+    second = render_pages(executed, out_dir=tmp_path / "b", run_id="r", banner=banner)
+    for kind in first:
+        assert (tmp_path / "a" / first[kind]).read_bytes() == (tmp_path / "b" / second[kind]).read_bytes()

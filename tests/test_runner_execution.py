@@ -106,3 +106,13 @@ def test_stopping_all_kernels_ends_a_long_run_without_retry(tmp_path):
     assert not worker.is_alive()
     assert results[0].status == "failed" and results[0].attempts == 1
     assert results[0].error.ename == "DeadKernelError"
+
+
+def test_two_executions_give_identical_cells(tmp_path):
+    parameters = {"fail": True, "out_dir": "o", "source_path": "x"}
+    for name in ("a", "b"):
+        execute_notebook(FIXTURES / "02_consume.ipynb", tmp_path / f"{name}.ipynb", parameters)
+    first, second = (nbformat.read(tmp_path / f"{n}.ipynb", as_version=4) for n in ("a", "b"))
+    assert [c.id for c in first.cells] == [c.id for c in second.cells]
+    assert "injected-parameters" in [c.id for c in first.cells]
+    assert [c.get("outputs") for c in first.cells] == [c.get("outputs") for c in second.cells]
