@@ -4,7 +4,7 @@ Every function takes a table first (usually a *published* table from
 :mod:`ipo_research.disclosure`, so a withheld value is a mark such as ``"<3"`` or ``"c"``),
 everything else keyword-only, draws on ``ax`` (a new figure when omitted) and returns the
 Axes. Nothing here saves or shows a figure: notebooks save through
-:func:`ipo_research.style.save_figure`. Withheld values are drawn as withheld, never as bars.
+:func:`ipo_research.outputs.figure_output`. Withheld values are drawn as withheld, never as bars.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 from ipo_research.exceptions import DataError
 from ipo_research.style import ACCENT, MUTED, likert_colours
 
-__all__ = ["likert_bars", "ranked_bars", "distribution_plot", "share_heatmap"]
+__all__ = ["likert_bars", "ranked_bars", "distribution_plot", "share_heatmap", "missingness_bars"]
 
 _WITHHELD = "withheld (too few organizations)"
 
@@ -241,6 +241,42 @@ def share_heatmap(table: pd.DataFrame, *, ax=None, title: str | None = None,
     ax.tick_params(axis="x", rotation=30)
     for tick in ax.get_xticklabels():
         tick.set_horizontalalignment("right")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def missingness_bars(table: pd.DataFrame, *, ax=None, title: str | None = None):
+    """Horizontal bars of the share of responses that left each question unanswered.
+
+    Parameters
+    ----------
+    table : DataFrame
+        ``question`` and ``missing_share`` (0..1), in the order the survey asked them, as
+        :func:`ipo_research.cleaning.missingness_by_question` returns it.
+    ax : matplotlib Axes, optional
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib Axes
+        The first question on top, the axis from 0 to 100%.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"question": ["q1", "q2"], "missing_share": [0.0, 0.25]})
+    >>> [bar.get_width() for bar in missingness_bars(table).patches]
+    [0.25, 0.0]
+    """
+    _require(table, ["question", "missing_share"])
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 0.18 * len(table) + 1.2))
+    reversed_order = table.iloc[::-1]
+    ax.barh(reversed_order["question"], reversed_order["missing_share"].astype(float), color=ACCENT)
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel("Share of kept responses with no answer")
+    ax.tick_params(axis="y", labelsize=7)
     if title:
         ax.set_title(title)
     return ax

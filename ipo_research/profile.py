@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ipo_research import describe, disclosure, narrative, plots, style
+from ipo_research import describe, disclosure, narrative, outputs, plots
 from ipo_research.exceptions import ConfigError
 
 __all__ = [
@@ -176,7 +176,7 @@ def save_table(profile: Profile, table: pd.DataFrame, name: str, out_dir: str):
     """
     if not profile.reportable:
         return None
-    return style.save_table(table, name, out_dir, index=not isinstance(table.index, pd.RangeIndex))
+    return outputs.save_table(table, name, out_dir, index=not isinstance(table.index, pd.RangeIndex))
 
 
 def show_table(profile: Profile, table: pd.DataFrame, *, kind: str = "counts"):
@@ -217,7 +217,7 @@ def show_shares_figure(profile: Profile, table: pd.DataFrame, *, name: str, out_
     if not profile.reportable:
         return Markdown(_NOT_REPORTED)
     ax = plots.share_heatmap(table.drop(columns="p_value"), title=title)
-    return style.figure_output(ax.figure, name, out_dir)
+    return outputs.figure_output(ax.figure, name, out_dir)
 
 
 def differences_sentence(profile: Profile, tables: list[pd.DataFrame]) -> str:

@@ -1,7 +1,7 @@
 """Model tables: tidy coefficient and fit tables, and the side-by-side regression table.
 
 Everything here takes fitted models or tidy tables and returns DataFrames or text; nothing
-touches a file (:mod:`ipo_research.io_tables` writes them).
+touches a file (:mod:`ipo_research.outputs` writes them).
 
 Examples
 --------

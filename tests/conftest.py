@@ -28,7 +28,7 @@ def write_default_tables(out_dir: str | Path) -> Path:
     from ipo_research.codebook import load_codebook
     from ipo_research.context import STATE_CONTEXT_PATH
     from ipo_research.io import load_responses, read_export, write_clean_outputs
-    from ipo_research.io_tables import write_model_run
+    from ipo_research.outputs import save_model_run
     from ipo_research.model_run import prepare_responses, run_models
     from ipo_research.model_specs import load_model_specs
     from ipo_research.paths import SYNTHETIC_EXPORT_PATH
@@ -42,24 +42,24 @@ def write_default_tables(out_dir: str | Path) -> Path:
                                      context_path=str(STATE_CONTEXT_PATH))
     run = run_models(responses, load_model_specs(columns=responses.columns), key=codebook.key,
                      seed=DEFAULT_SEED)
-    write_model_run(run, out_dir)
+    save_model_run(run, out_dir)
     _write_key_shares(load_responses(written["responses"], codebook), codebook, out_dir)
     return out_dir
 
 
 def _write_key_shares(responses, codebook, out_dir: Path) -> None:
     """The key descriptive shares, as notebooks/02_landscape and 03_strengths publish them."""
-    from ipo_research import describe, disclosure, style
+    from ipo_research import describe, disclosure, outputs
 
     threshold = 3  # the notebooks' default disclosure_threshold
     networks = describe.frequency_table(responses, codebook.question("primary_network"))
-    style.save_table(disclosure.publish_frequencies(networks, threshold=threshold),
+    outputs.save_table(disclosure.publish_frequencies(networks, threshold=threshold),
                      "landscape_primary_network", out_dir)
     entities = describe.multi_summary(responses, codebook.question("legal_entities"))
-    style.save_table(disclosure.publish_multi(entities, threshold=threshold), "landscape_legal_entities", out_dir)
+    outputs.save_table(disclosure.publish_multi(entities, threshold=threshold), "landscape_legal_entities", out_dir)
     items = [question for question in codebook.questions_in("strengths", types=("likert",))
              if question.id != "rating_overall_electoral"]
-    style.save_table(disclosure.publish_likert(describe.likert_summary(responses, items), threshold=threshold),
+    outputs.save_table(disclosure.publish_likert(describe.likert_summary(responses, items), threshold=threshold),
                      "strengths_ratings", out_dir)
 
 

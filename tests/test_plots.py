@@ -10,7 +10,8 @@ import pytest
 
 from ipo_research.exceptions import DataError
 from ipo_research.plots import distribution_plot, likert_bars, ranked_bars, share_heatmap
-from ipo_research.style import likert_colours, save_figure
+from ipo_research.outputs import save_figure
+from ipo_research.style import likert_colours
 
 
 @pytest.fixture(autouse=True)
@@ -119,8 +120,8 @@ def test_a_figure_name_must_say_what_it_shows_in_lower_case():
 
 
 def test_saved_tables_round_floats_even_in_columns_mixed_with_marks(tmp_path):
-    from ipo_research.style import save_table
+    from ipo_research.outputs import save_table
 
     table = pd.DataFrame({"share": [1 / 3, "c"], "count": [5, "<3"], "mean": [2 / 3, 0.5]})
     path = save_table(table, "mixed", tmp_path)
-    assert path.read_text() == "share,count,mean\n0.3333,5,0.6667\nc,<3,0.5000\n"
+    assert path.read_text() == "share,count,mean\n0.333333,5,0.666667\nc,<3,0.5\n"

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ipo_research.io_tables import write_model_run, write_table, write_text
+from ipo_research.outputs import save_model_run, save_table, save_text
 from ipo_research.model_run import run_models
 from ipo_research.model_specs import ModelSpec
 from ipo_research.models import TIDY_COLUMNS, fit_complete_case
@@ -77,21 +77,21 @@ def test_mice_comparison_pairs_complete_case_and_imputed_rows_by_term():
 
 
 def test_write_table_rounds_to_six_significant_digits_with_unix_line_ends(tmp_path):
-    path = write_table(pd.DataFrame({"term": ["x"], "estimate": [1 / 3]}), tmp_path / "t.csv")
+    path = save_table(pd.DataFrame({"term": ["x"], "estimate": [1 / 3]}), "t", tmp_path)
     assert path.read_bytes() == b"term,estimate\nx,0.333333\n"
-    assert [p.name for p in tmp_path.iterdir()] == ["t.csv"]  # no temporary file left behind
+    assert [p.name for p in (tmp_path / "tables").iterdir()] == ["t.csv"]  # no temporary file left behind
 
 
 def test_a_models_run_writes_byte_identical_tables_twice(tmp_path):
     data, spec, _ = _fits()
     boot = ModelSpec(id="m", title="M", family="ols", formula="y ~ x", cov_type="HC3", bootstrap=50)
     data = data.assign(rid=[f"r{i}" for i in range(30)])
-    first = {p.name: p.read_bytes() for p in write_model_run(run_models(data, [boot], key="rid", seed=4), tmp_path / "a")}
-    again = {p.name: p.read_bytes() for p in write_model_run(run_models(data, [boot], key="rid", seed=4), tmp_path / "b")}
+    first = {p.name: p.read_bytes() for p in save_model_run(run_models(data, [boot], key="rid", seed=4), tmp_path / "a")}
+    again = {p.name: p.read_bytes() for p in save_model_run(run_models(data, [boot], key="rid", seed=4), tmp_path / "b")}
     assert first == again
     assert {"coefficients.csv", "model_fit.csv", "regression_table.md", "regression_table.tex",
             "coefficients_bootstrap.csv", "influential_observations.csv", "model_vif.csv"} == set(first)
 
 
 def test_write_text_writes_utf8(tmp_path):
-    assert write_text("R²\n", tmp_path / "t.md").read_bytes() == "R²\n".encode("utf-8")
+    assert save_text("R²\n", "t.md", tmp_path).read_bytes() == "R²\n".encode("utf-8")
