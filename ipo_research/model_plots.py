@@ -20,33 +20,9 @@ import re
 import numpy as np
 import pandas as pd
 
-__all__ = ["term_label", "coefficient_plot", "residuals_vs_fitted"]
+from ipo_research.tables import term_label
 
-_CATEGORICAL_TERM = re.compile(r"^C\((?P<column>[^,)]+)(?:,[^)]*\))?\)?\[T\.(?P<level>.+)\]$")
-
-
-def term_label(term: str) -> str:
-    """A short label for a statsmodels term: ``C(network, Treatment('x'))[T.cpd]`` -> ``network = cpd``.
-
-    Parameters
-    ----------
-    term : str
-
-    Returns
-    -------
-    str
-        Other terms are returned unchanged.
-
-    Examples
-    --------
-    >>> term_label("C(primary_network, Treatment('unaffiliated'))[T.wfp]")
-    'primary_network = wfp'
-    >>> term_label("C(jurisdiction_level)[T.state]")
-    'jurisdiction_level = state'
-    """
-    match = _CATEGORICAL_TERM.match(term)
-    return f"{match['column'].strip()} = {match['level']}" if match else term
-
+__all__ = ["coefficient_plot", "residuals_vs_fitted"]
 
 def coefficient_plot(coefficients: pd.DataFrame, *, ax=None, drop_terms=("Intercept",),
                      title: str | None = None):

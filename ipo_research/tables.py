@@ -14,6 +14,8 @@ Examples
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from ipo_research.models import TIDY_COLUMNS, ModelFit
@@ -24,6 +26,7 @@ __all__ = [
     "model_fit_table",
     "mice_comparison_table",
     "bootstrap_table",
+    "term_label",
     "regression_table",
     "regression_table_markdown",
     "regression_table_latex",
@@ -103,6 +106,32 @@ def bootstrap_table(fit: ModelFit, intervals: pd.DataFrame) -> pd.DataFrame:
     return model_based.merge(intervals, on=["model", "term"], how="left")
 
 
+_CATEGORICAL_TERM = re.compile(r"^C\((?P<column>[^,)]+)(?:,[^)]*\))?\)?\[T\.(?P<level>.+)\]$")
+
+
+def term_label(term: str) -> str:
+    """A short label for a statsmodels term: ``C(network, Treatment('x'))[T.cpd]`` -> ``network = cpd``.
+
+    Parameters
+    ----------
+    term : str
+
+    Returns
+    -------
+    str
+        Other terms are returned unchanged.
+
+    Examples
+    --------
+    >>> term_label("C(primary_network, Treatment('unaffiliated'))[T.wfp]")
+    'primary_network = wfp'
+    >>> term_label("C(jurisdiction_level)[T.state]")
+    'jurisdiction_level = state'
+    """
+    match = _CATEGORICAL_TERM.match(term)
+    return f"{match['column'].strip()} = {match['level']}" if match else term
+
+
 def regression_table(coefficients: pd.DataFrame, model_fit: pd.DataFrame, *,
                      digits: int = 3) -> pd.DataFrame:
     """The side-by-side regression table: estimates over standard errors, one column per model.
@@ -135,7 +164,7 @@ def regression_table(coefficients: pd.DataFrame, model_fit: pd.DataFrame, *,
             estimate_row.append(f"{cells.at[(model, term), 'estimate']:.{digits}f}" if present else "")
             error_row.append(f"({cells.at[(model, term), 'std_error']:.{digits}f})" if present else "")
         rows += [estimate_row, error_row]
-        labels += [term, _STANDARD_ERROR_ROW]
+        labels += [term_label(term), _STANDARD_ERROR_ROW]
     rows.append([f"{int(fit.at[m, 'n_obs'])}" for m in models])
     rows.append([_number(fit.at[m, "r_squared"], digits) for m in models])
     rows.append([_number(fit.at[m, "pseudo_r_squared"], digits) for m in models])
