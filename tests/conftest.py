@@ -54,13 +54,14 @@ def _write_key_shares(responses, codebook, out_dir: Path) -> None:
     threshold = 3  # the notebooks' default disclosure_threshold
     networks = describe.frequency_table(responses, codebook.question("primary_network"))
     outputs.save_table(disclosure.publish_frequencies(networks, threshold=threshold),
-                     "landscape_primary_network", out_dir)
+                       "landscape_primary_network", out_dir)
     entities = describe.multi_summary(responses, codebook.question("legal_entities"))
-    outputs.save_table(disclosure.publish_multi(entities, threshold=threshold), "landscape_legal_entities", out_dir)
+    outputs.save_table(disclosure.publish_multi(entities, threshold=threshold),
+                       "landscape_legal_entities", out_dir)
     items = [question for question in codebook.questions_in("strengths", types=("likert",))
              if question.id != "rating_overall_electoral"]
-    outputs.save_table(disclosure.publish_likert(describe.likert_summary(responses, items), threshold=threshold),
-                     "strengths_ratings", out_dir)
+    ratings = describe.likert_summary(responses, items)
+    outputs.save_table(disclosure.publish_likert(ratings, threshold=threshold), "strengths_ratings", out_dir)
 
 
 @pytest.fixture(scope="session")
