@@ -56,7 +56,10 @@ __all__ = [
 
 COMPLEMENT_MARK = "c"
 P_VALUE_BANDS = ("<0.05", ">=0.05")
-QUARTILE_FACTOR = 3
+# A median, quartile or mean of few answers is (or solves to) one organization's own answer:
+# a median of three is the middle organization's value. Statistics need this many times the
+# threshold in answers (9 at the default threshold of 3).
+SUMMARY_FACTOR = 3
 TOTAL_LABEL = "Total"
 Totals = Literal["both", "rows", "columns", "none"]
 
@@ -270,10 +273,10 @@ def publish_numeric(summary: pd.DataFrame, *, threshold: int = 3) -> pd.DataFram
     """A numeric summary (:func:`ipo_research.describe.numeric_summary`) ready to publish.
 
     Statistics of few answers give the answers back: rows with fewer than ``threshold``
-    answers show ``"<3"`` for ``n`` and ``"c"`` for every statistic, and quartiles and the
-    mean also need ``3 * threshold`` answers (the interpolated quartiles of three answers
-    are enough to solve for all three); the median alone is shown from ``threshold``
-    answers. ``n`` and ``missing`` add up to the respondents, so a small ``missing`` hides
+    answers show ``"<3"`` for ``n``, and every statistic (median, quartiles, mean) needs
+    ``SUMMARY_FACTOR * threshold`` answers, else it shows ``"c"``: a median of three answers
+    is one organization's answer, and the interpolated quartiles of three answers solve for
+    all three. ``n`` and ``missing`` add up to the respondents, so a small ``missing`` hides
     ``n`` as its complement.
     """
     # Answering plus not answering is the public number of respondents: one line per row.
@@ -283,10 +286,9 @@ def publish_numeric(summary: pd.DataFrame, *, threshold: int = 3) -> pd.DataFram
     for column in ("median", "q1", "q3", "mean"):
         if column in published:
             # Interpolated quartiles of 3 answers give all three back (x2 = median,
-            # x1 = 2 q1 - x2, x3 = 2 q3 - x2): quartiles and mean need 3 x threshold answers.
-            needed = threshold if column == "median" else QUARTILE_FACTOR * threshold
+            # x1 = 2 q1 - x2, x3 = 2 q3 - x2), and the median of 3 is one of them.
             published[column] = published[column].astype(object)
-            published.loc[answers < needed, column] = COMPLEMENT_MARK
+            published.loc[answers < SUMMARY_FACTOR * threshold, column] = COMPLEMENT_MARK
     return published
 
 
@@ -337,13 +339,14 @@ def publish_targets(summary: pd.DataFrame, *, threshold: int = 3) -> pd.DataFram
     """Targets against today (:func:`ipo_research.describe.target_summary`) ready to publish.
 
     The organizations aiming higher and the others add up to those answering both questions;
-    small counts hide their share; medians of fewer than ``threshold`` answers are hidden.
+    small counts hide their share; medians of fewer than ``SUMMARY_FACTOR * threshold``
+    answers are hidden (a median of few answers is one organization's answer).
     """
     shares = ["growing_share", "growing_ci_low", "growing_ci_high"]
     published = suppress_table(summary, counts=["growing", "not_growing"], threshold=threshold,
                                totals="rows", total_column="n",
                                dependents={"growing": shares, "not_growing": shares})
-    too_few = (summary["n"] < threshold).to_numpy()
+    too_few = (summary["n"] < SUMMARY_FACTOR * threshold).to_numpy()
     for column in ("median_today", "median_target", "median_ratio"):
         published[column] = published[column].astype(object)
         published.loc[too_few, column] = COMPLEMENT_MARK
