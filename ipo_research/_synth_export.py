@@ -14,7 +14,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from ipo_research._synth_words import STATES
+from ipo_research.states import STATE_NAMES
 
 __all__ = ["METADATA", "render_answers", "metadata_columns", "header_rows", "question_tag"]
 
@@ -106,7 +106,7 @@ def _render(question, truth):
         labels = {code: level.label for code, level in zip(question.level_codes, question.levels)}
         shown = column.astype(object).map(labels)
     elif kind == "state":
-        shown = column.astype(object).map({code: name for code, (name, _) in STATES.items()})
+        shown = column.astype(object).map(STATE_NAMES)
     elif kind == "boolean":
         shown = column.astype(object).map({True: "Yes", False: "No"})
     elif kind in ("numeric", "integer"):

@@ -9,11 +9,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ipo_research._synth_words import STATES
+from ipo_research._synth_words import STATE_WEIGHTS
 
 __all__ = ["values_to_frame", "STATE_CODES"]
 
-STATE_CODES = tuple(sorted(STATES))
+STATE_CODES = tuple(sorted(STATE_WEIGHTS))
 
 
 def values_to_frame(codebook, values: dict, rng: np.random.Generator, *, n: int) -> pd.DataFrame:

@@ -18,7 +18,7 @@ from ipo_research._synth_answers import growth_answers, self_ratings, views_answ
 from ipo_research._synth_draws import logistic, pick, quota_draw, weights_for
 from ipo_research._synth_frame import values_to_frame
 from ipo_research._synth_text import open_text_answers
-from ipo_research._synth_words import STATES, WFP_STATES
+from ipo_research._synth_words import STATE_WEIGHTS, WFP_STATES
 
 __all__ = [
     "LATENT_BETA", "LATENT_NOISE_SD", "ITEM_NOISE_SD", "ITEM_SCALES", "NETWORK_SHARES",
@@ -125,8 +125,8 @@ def _identity(codebook, values, latent, rng, n):
 
 
 def _states(rng, is_wfp):
-    codes = tuple(STATES)
-    weights = np.array([STATES[code][1] for code in codes], dtype=float)
+    codes = tuple(STATE_WEIGHTS)
+    weights = np.array([STATE_WEIGHTS[code] for code in codes], dtype=float)
     wfp_weights = np.array([1.0 if code in WFP_STATES else 0.0 for code in codes])
     return pick(rng, codes, np.where(is_wfp[:, None], wfp_weights / wfp_weights.sum(),
                                      weights / weights.sum()))

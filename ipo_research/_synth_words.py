@@ -8,27 +8,21 @@ addresses use the reserved ``example.org`` domain.
 from __future__ import annotations
 
 __all__ = [
-    "STATES", "WFP_STATES", "PLACES", "ORG_CORES", "FIRST_NAMES", "LAST_NAMES", "AREA_CODES",
+    "STATE_WEIGHTS", "WFP_STATES", "PLACES", "ORG_CORES", "FIRST_NAMES", "LAST_NAMES", "AREA_CODES",
     "OTHER_NETWORKS", "OTHER_CONSTITUENCIES", "OTHER_OBSTACLES", "LESSON_OPENINGS", "LESSON_THEMES",
     "VISION_OPENINGS", "VISION_BODIES", "VISION_SECOND_PARAGRAPH",
 ]
 
-# USPS code -> (state name, relative weight of IPOs based there). The weights are the
-# generator's assumption: more organizations in large, union-dense and WFP states.
-STATES = {
-    "AL": ("Alabama", 1), "AK": ("Alaska", 0), "AZ": ("Arizona", 2), "AR": ("Arkansas", 0),
-    "CA": ("California", 8), "CO": ("Colorado", 3), "CT": ("Connecticut", 3), "DE": ("Delaware", 1),
-    "DC": ("District of Columbia", 2), "FL": ("Florida", 4), "GA": ("Georgia", 2), "HI": ("Hawaii", 0),
-    "ID": ("Idaho", 0), "IL": ("Illinois", 5), "IN": ("Indiana", 1), "IA": ("Iowa", 2),
-    "KS": ("Kansas", 1), "KY": ("Kentucky", 1), "LA": ("Louisiana", 2), "ME": ("Maine", 2),
-    "MD": ("Maryland", 3), "MA": ("Massachusetts", 4), "MI": ("Michigan", 4), "MN": ("Minnesota", 4),
-    "MS": ("Mississippi", 1), "MO": ("Missouri", 2), "MT": ("Montana", 1), "NE": ("Nebraska", 1),
-    "NV": ("Nevada", 2), "NH": ("New Hampshire", 1), "NJ": ("New Jersey", 3), "NM": ("New Mexico", 2),
-    "NY": ("New York", 8), "NC": ("North Carolina", 3), "ND": ("North Dakota", 0), "OH": ("Ohio", 4),
-    "OK": ("Oklahoma", 0), "OR": ("Oregon", 3), "PA": ("Pennsylvania", 5), "RI": ("Rhode Island", 1),
-    "SC": ("South Carolina", 1), "SD": ("South Dakota", 0), "TN": ("Tennessee", 1), "TX": ("Texas", 4),
-    "UT": ("Utah", 0), "VT": ("Vermont", 1), "VA": ("Virginia", 3), "WA": ("Washington", 3),
-    "WV": ("West Virginia", 1), "WI": ("Wisconsin", 3), "WY": ("Wyoming", 0),
+# USPS code -> relative weight of IPOs based there (names: ipo_research.states). The weights are
+# the generator's assumption: more organizations in large, union-dense and WFP states. The order
+# (alphabetical by state name) is part of the seeded draw: keep it.
+STATE_WEIGHTS = {
+    "AL": 1, "AK": 0, "AZ": 2, "AR": 0, "CA": 8, "CO": 3, "CT": 3, "DE": 1, "DC": 2, "FL": 4,
+    "GA": 2, "HI": 0, "ID": 0, "IL": 5, "IN": 1, "IA": 2, "KS": 1, "KY": 1, "LA": 2, "ME": 2,
+    "MD": 3, "MA": 4, "MI": 4, "MN": 4, "MS": 1, "MO": 2, "MT": 1, "NE": 1, "NV": 2, "NH": 1,
+    "NJ": 3, "NM": 2, "NY": 8, "NC": 3, "ND": 0, "OH": 4, "OK": 0, "OR": 3, "PA": 5, "RI": 1,
+    "SC": 1, "SD": 0, "TN": 1, "TX": 4, "UT": 0, "VT": 1, "VA": 3, "WA": 3, "WV": 1, "WI": 3,
+    "WY": 0,
 }
 # Working Families Party organizations concentrate where the party has a ballot line or chapter.
 WFP_STATES = ("NY", "CT", "OR", "NJ", "PA", "MD", "DC", "WI", "RI", "NM")

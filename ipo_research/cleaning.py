@@ -69,6 +69,7 @@ import pandas as pd
 
 from ipo_research.exceptions import DataError
 from ipo_research.numbers import UNPARSEABLE, parse_numbers
+from ipo_research.states import STATE_NAMES
 
 if TYPE_CHECKING:  # io imports this module; import the dataclass for annotations only
     from ipo_research.io import RawExport
@@ -111,19 +112,8 @@ _NUMBERED_LABEL = re.compile(r"^(\d+)\s*[-–—:.)]\s*(.+)$")
 _SEPARATORS = ",;|"
 _ODD_CHARACTERS = "[\t\n\r\u00a0\u2018\u2019\u02bc`\u201c\u201d]|  "
 _LARGEST_NUMBER = 1e15  # beyond exact float integers: no survey count is this large
-STATES = {
-    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
-    "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia",
-    "FL": "Florida", "GA": "Georgia", "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois",
-    "IN": "Indiana", "IA": "Iowa", "KS": "Kansas", "KY": "Kentucky", "LA": "Louisiana",
-    "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts", "MI": "Michigan", "MN": "Minnesota",
-    "MS": "Mississippi", "MO": "Missouri", "MT": "Montana", "NE": "Nebraska", "NV": "Nevada",
-    "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico", "NY": "New York",
-    "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma", "OR": "Oregon",
-    "PA": "Pennsylvania", "PR": "Puerto Rico", "RI": "Rhode Island", "SC": "South Carolina",
-    "SD": "South Dakota", "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont",
-    "VA": "Virginia", "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming",
-}
+# Survey platforms offer Puerto Rico in their state lists; it is read as a state too.
+STATES = {**STATE_NAMES, "PR": "Puerto Rico"}
 _STATE_ALIASES = {"washington dc": "DC", "washington d.c.": "DC", "d.c.": "DC"}
 
 

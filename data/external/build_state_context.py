@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ipo_research.states import STATE_NAMES
+
 OUTPUT_PATH = Path(__file__).resolve().parent / "state_context_2016.csv"
 COLUMNS = [
     "state", "state_name", "census_region", "census_division", "clinton_share_2016",
@@ -31,20 +33,8 @@ COLUMNS = [
     "electoral_votes_2016", "turnout_2016", "swing_state_2016",
 ]
 
-# USPS codes of the 50 states and the District of Columbia.
-USPS_CODES = {
-    "Alabama": "AL", "Alaska": "AK", "Arizona": "AZ", "Arkansas": "AR", "California": "CA",
-    "Colorado": "CO", "Connecticut": "CT", "Delaware": "DE", "District of Columbia": "DC",
-    "Florida": "FL", "Georgia": "GA", "Hawaii": "HI", "Idaho": "ID", "Illinois": "IL",
-    "Indiana": "IN", "Iowa": "IA", "Kansas": "KS", "Kentucky": "KY", "Louisiana": "LA",
-    "Maine": "ME", "Maryland": "MD", "Massachusetts": "MA", "Michigan": "MI", "Minnesota": "MN",
-    "Mississippi": "MS", "Missouri": "MO", "Montana": "MT", "Nebraska": "NE", "Nevada": "NV",
-    "New Hampshire": "NH", "New Jersey": "NJ", "New Mexico": "NM", "New York": "NY",
-    "North Carolina": "NC", "North Dakota": "ND", "Ohio": "OH", "Oklahoma": "OK", "Oregon": "OR",
-    "Pennsylvania": "PA", "Rhode Island": "RI", "South Carolina": "SC", "South Dakota": "SD",
-    "Tennessee": "TN", "Texas": "TX", "Utah": "UT", "Vermont": "VT", "Virginia": "VA",
-    "Washington": "WA", "West Virginia": "WV", "Wisconsin": "WI", "Wyoming": "WY",
-}
+# USPS codes of the 50 states and the District of Columbia, by name.
+USPS_CODES = {name: code for code, name in STATE_NAMES.items()}
 # stevedata uses the Census Bureau's pre-1984 name for the Midwest.
 REGION_NAMES = {"North Central": "Midwest"}
 
