@@ -29,17 +29,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ipo-research)" >/dev/null
 	touch $(STAMP)
 
-report: setup ## Run every notebook on the shipped synthetic export into reports/
+report: setup ## Run every notebook on the shipped synthetic export into reports/ (then audit its tables)
 	$(BIN)/ipo-research run --out $(OUT) --jobs $(JOBS)
+	$(BIN)/python -m ipo_research.disclosure_audit $(OUT)/tables
 
 # nbval runs the notebooks with their defaults, so they write reports/ (their default out_dir):
-# the last step compares the headline tables they just wrote with tests/golden.
+# the last steps compare the headline tables they just wrote with tests/golden and check that
+# no table they published shows a count below the disclosure threshold.
 test: setup ## Run the whole test suite: unit tests, nbval on the committed notebooks, golden tables
 	@start=$$(date +%s); status=0; \
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup tests && \
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider notebooks && \
-	$(BIN)/python -m ipo_research.golden reports/tables tests/golden || status=$$?; \
+	$(BIN)/python -m ipo_research.golden reports/tables tests/golden && \
+	$(BIN)/python -m ipo_research.disclosure_audit reports/tables || status=$$?; \
 	echo "make test: $$(( $$(date +%s) - start )) s"; exit $$status
 
 goldens: setup ## Refresh tests/golden/ from a forced default run; review with git diff tests/golden
