@@ -14,7 +14,7 @@ import textwrap
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, PercentFormatter
 
 from ipo_research.exceptions import DataError
 from ipo_research.style import ACCENT, MUTED, likert_colours
@@ -192,7 +192,12 @@ def distribution_plot(frame: pd.DataFrame, *, columns: dict[str, str] | list[str
                                     else f"{label} ({_WITHHELD})")
                               for label, values in zip(labels, series)])
     if log_scale:
+        # Ticks at 1, 2 and 5 of each power of ten, written 200k or 1M: scientific notation
+        # (2 x 10^5) and unlabelled minor ticks read poorly for money and counts.
         ax.set_xscale("log")
+        ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: _compact_number(value)))
+        ax.xaxis.set_minor_formatter(NullFormatter())
     ax.grid(axis="y", visible=False)
     if title:
         ax.set_title(title)
@@ -280,6 +285,13 @@ def missingness_bars(table: pd.DataFrame, *, ax=None, title: str | None = None):
     if title:
         ax.set_title(title)
     return ax
+
+
+def _compact_number(value: float) -> str:
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= size:
+            return f"{value / size:g}{suffix}"
+    return f"{value:g}"
 
 
 def _wrap(label: str, width: int = 42) -> str:

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from ipo_research.exceptions import DataError
-from ipo_research.plots import distribution_plot, likert_bars, ranked_bars, share_heatmap
 from ipo_research.outputs import save_figure
+from ipo_research.plots import distribution_plot, likert_bars, ranked_bars, share_heatmap
 from ipo_research.style import likert_colours
 
 
@@ -125,3 +125,13 @@ def test_saved_tables_round_floats_even_in_columns_mixed_with_marks(tmp_path):
     table = pd.DataFrame({"share": [1 / 3, "c"], "count": [5, "<3"], "mean": [2 / 3, 0.5]})
     path = save_table(table, "mixed", tmp_path)
     assert path.read_text() == "share,count,mean\n0.333333,5,0.666667\nc,<3,0.5\n"
+
+
+def test_a_log_axis_reads_200k_and_1m_not_scientific_notation():
+    frame = pd.DataFrame({"budget": [150_000.0, 250_000, 400_000, 600_000, 800_000, 1e6, 1.5e6,
+                                     2.5e6, 4e6, 5e6]})
+    ax = distribution_plot(frame, columns={"budget": "Budget"}, log_scale=True)
+    ax.figure.canvas.draw()
+    shown = [tick.get_text() for tick in ax.get_xticklabels() if tick.get_text()]
+    assert {"200k", "500k", "1M", "2M"} <= set(shown)
+    assert not any("10^" in text or "times" in text for text in shown)
