@@ -74,6 +74,9 @@ def _refit(y: pd.DataFrame, X: pd.DataFrame, family: str) -> pd.Series:
         return pd.Series(dtype=float)
     try:
         with warnings.catch_warnings():
+            # Resamples of a small sample often separate a binary outcome or stop an optimiser
+            # early; such replicates are dropped below and counted in `replicates_used`, so
+            # hundreds of repeated warnings would only bury the notebook's output.
             warnings.simplefilter("ignore")
             result = fit_design(y, X, family=family, cov_type="nonrobust")
     except (np.linalg.LinAlgError, ValueError):

@@ -22,7 +22,6 @@ Every random draw comes from a numpy Generator seeded with ``seed``.
 from __future__ import annotations
 
 import re
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -139,15 +138,13 @@ def impute_frames(frame: pd.DataFrame, *, m: int, seed: int) -> list[pd.DataFram
     numeric = _as_codes(frame.loc[usable], categorical).reset_index(drop=True)
     if not numeric.isna().any().any():
         return [frame.copy() for _ in range(m)]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        chain = MICEData(numeric, k_pmm=_DONORS, rng=np.random.default_rng(seed))
-        _use_dummies_for(chain, numeric.columns, categorical)
-        chain.update_all(_BURN_IN_CYCLES)
-        draws = []
-        for _ in range(m):
-            chain.update_all(_CYCLES_BETWEEN)
-            draws.append(_completed(frame, chain.data, usable, categorical))
+    chain = MICEData(numeric, k_pmm=_DONORS, rng=np.random.default_rng(seed))
+    _use_dummies_for(chain, numeric.columns, categorical)
+    chain.update_all(_BURN_IN_CYCLES)
+    draws = []
+    for _ in range(m):
+        chain.update_all(_CYCLES_BETWEEN)
+        draws.append(_completed(frame, chain.data, usable, categorical))
     return draws
 
 
