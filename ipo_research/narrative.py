@@ -109,6 +109,7 @@ def format_table(table: pd.DataFrame, *, percent_columns=(), money_columns=(),
     Returns
     -------
     DataFrame of str
+        With a blank index, for display only.
     """
     shown = table.drop(columns=[column for column in drop if column in table]).copy()
     for columns, formatter in ((percent_columns, percent), (money_columns, money),
@@ -117,6 +118,8 @@ def format_table(table: pd.DataFrame, *, percent_columns=(), money_columns=(),
             if column in shown:
                 shown[column] = shown[column].map(formatter)
     shown = shown.astype(object).where(shown.notna(), "")
+    # Row numbers 0, 1, 2 mean nothing to a reader: a blank index hides them on the page.
+    shown.index = pd.Index([""] * len(shown))
     return shown.rename(columns=rename or {})
 
 

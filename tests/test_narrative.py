@@ -98,3 +98,8 @@ def test_numeric_sentence_gives_the_median_alone_when_quartiles_are_withheld():
                           "q3": ["c"]})
     assert numeric_sentence(table, "budget", subject="staff") == (
         "The median staff is 10 (too few answers to show the quartiles).")
+
+
+def test_format_table_hides_row_numbers_from_the_reader():
+    shown = format_table(pd.DataFrame({"label": ["a", "b"], "count": [10, 12]}))
+    assert shown.index.tolist() == ["", ""]
