@@ -16,7 +16,6 @@ unless an answer spans several lines.) In SPSS and Stata files they are case num
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io as _stdio
 import json
 import math
@@ -31,6 +30,7 @@ from ipo_research.atomic import atomic_path
 from ipo_research.banner import SOURCE_RECORD_NAME, is_synthetic
 from ipo_research.cleaning import CleaningResult, apply_cleaned_dtypes, clean_responses, cleaned_dtypes
 from ipo_research.exceptions import ConfigError, DataError, ReadError
+from ipo_research.manifest import sha256_file
 from ipo_research.paths import project_path, relative_to_root
 
 __all__ = [
@@ -38,7 +38,6 @@ __all__ = [
     "read_export",
     "write_clean_outputs",
     "load_responses",
-    "file_sha256",
     "OUTPUT_NAMES",
 ]
 
@@ -192,7 +191,7 @@ def write_clean_outputs(result: CleaningResult, out_dir: str | Path, *,
         raise DataError(f"{relative_to_root(folder)}: cannot create the output folder ({error.strerror}). "
                         "Pass another --out.") from None
     source = project_path(source_path)
-    record = {"source": relative_to_root(source), "sha256": file_sha256(source),
+    record = {"source": relative_to_root(source), "sha256": sha256_file(project_path(source)),
               "synthetic": bool(is_synthetic(source))}
     writers = {
         "responses": lambda target: result.responses.to_parquet(target, index=False, engine="pyarrow"),
@@ -248,15 +247,6 @@ def load_responses(data_path: str | Path, codebook) -> pd.DataFrame:
         raise ReadError(f"{shown}: columns {', '.join(absent[:5])} of the codebook are missing; the file "
                         "was cleaned with another codebook. Clean the export again with this one.")
     return apply_cleaned_dtypes(responses, codebook)
-
-
-def file_sha256(path: str | Path) -> str:
-    """The SHA-256 hex digest of a file, read in blocks."""
-    digest = hashlib.sha256()
-    with open(project_path(path), "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 # --- reading -------------------------------------------------------------------------------

@@ -19,7 +19,6 @@ Examples
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +33,9 @@ from ipo_research._synth_truth import (
     CAPACITY_FORMULA, ITEM_NOISE_SD, ITEM_SCALES, LATENT_BETA, LATENT_NOISE_SD, capacity_values,
     generate_truth, random_streams,
 )
+from ipo_research.atomic import atomic_write_text
 from ipo_research.exceptions import ConfigError
+from ipo_research.indices import compute_index
 from ipo_research.paths import DATA_DIR, project_path, relative_to_root
 
 __all__ = [
@@ -46,7 +47,6 @@ __all__ = [
     "synthesize_export",
     "write_synthetic_export",
     "write_mess_log",
-    "mean_z_index",
     "planted_effects",
     "write_planted_effects",
 ]
@@ -207,36 +207,6 @@ def write_mess_log(path, *, codebook, n: int = 75, seed: int = 2016) -> Path:
     return _write_text(path, log.to_csv(index=False, lineterminator="\n"))
 
 
-def mean_z_index(frame: pd.DataFrame, index) -> pd.Series:
-    """An index by the ``mean_z`` rule: mean of the z-scores of the (transformed) items answered.
-
-    Parameters
-    ----------
-    frame : DataFrame
-        Holds the index items as numbers.
-    index : Index
-        From the codebook: items, transforms, ``min_items``.
-
-    Returns
-    -------
-    Series
-        Float scores; missing where fewer than ``min_items`` items were answered.
-
-    Examples
-    --------
-    >>> codebook = load_codebook()  # doctest: +SKIP
-    >>> mean_z_index(synthesize_truth(codebook), codebook.index("electoral_capacity")).mean()  # doctest: +SKIP
-    0.0
-    """
-    items = pd.DataFrame({item: frame[item].astype("float64") for item in index.items})
-    for item, transform in index.transform.items():
-        if transform == "log1p":
-            items[item] = np.log1p(items[item])
-    scores = (items - items.mean()) / items.std(ddof=1)
-    index_values = scores.mean(axis=1, skipna=True)
-    return index_values.where(items.notna().sum(axis=1) >= index.min_items).rename(index.id)
-
-
 def planted_effects(codebook, *, n: int = 1_000_000, seed: int = 1108) -> dict:
     """The planted capacity-model coefficients, on the latent and on the index scale.
 
@@ -318,7 +288,7 @@ def _capacity_frame(codebook, *, n, seed):
         "jurisdiction_level", "legal_entities__c4", "legal_entities__pac")})
     frame["legal_entities__c4"] = frame["legal_entities__c4"].astype(float)
     frame["legal_entities__pac"] = frame["legal_entities__pac"].astype(float)
-    frame[_CAPACITY_INDEX] = mean_z_index(frame, index)
+    frame[_CAPACITY_INDEX] = compute_index(frame, index).astype(float)
     frame["_capacity"] = latent["capacity"]
     return frame
 
@@ -337,8 +307,4 @@ def _write_text(path, text: str) -> Path:
     if target.resolve().is_relative_to(raw_dir.resolve()):
         raise ConfigError(f"synth: refusing to write {relative_to_root(target)}: data/raw holds raw exports, "
                           "which are never written. Choose another --out path.")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.synth.tmp")
-    temporary.write_text(text, encoding="utf-8", newline="")
-    os.replace(temporary, target)  # readers never see a half-written file
-    return target
+    return atomic_write_text(target, text)  # readers never see a half-written file
