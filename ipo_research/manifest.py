@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ipo_research.atomic import atomic_write_text
-from ipo_research.paths import PROJECT_ROOT, project_path
+from ipo_research.paths import PROJECT_ROOT, portable_path, project_path
 
 __all__ = [
     "MANIFEST_NAME",
@@ -163,12 +163,8 @@ def input_files(parameters: dict[str, Any], *, patterns: tuple[str, ...] = (),
         resolved = candidate.resolve()
         if out is not None and resolved.is_relative_to(out):
             continue
-        found[_shown(resolved)] = resolved
+        found[portable_path(resolved)] = resolved
     return dict(sorted(found.items()))
-
-
-def _shown(path: Path) -> str:
-    return path.relative_to(PROJECT_ROOT).as_posix() if path.is_relative_to(PROJECT_ROOT) else str(path)
 
 
 def stale_reasons(key: RunKey, previous: dict[str, Any] | None, *,

@@ -22,6 +22,7 @@ __all__ = [
     "PIPELINE_PATH",
     "project_path",
     "relative_to_root",
+    "portable_path",
 ]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -78,3 +79,29 @@ def relative_to_root(path: str | Path) -> str:
         return resolved.relative_to(PROJECT_ROOT).as_posix()
     except ValueError:
         return resolved.name
+
+
+def portable_path(path: str | Path) -> str:
+    """Show ``path`` relative to the project root when it lies inside it, else in full.
+
+    Unlike :func:`relative_to_root`, a path outside the project keeps its folders: use it where
+    the path must still lead to the file (run parameters, manifest keys), not for display.
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    str
+        POSIX-style path.
+
+    Examples
+    --------
+    >>> portable_path(PROJECT_ROOT / "reports")
+    'reports'
+    """
+    resolved = Path(path).resolve()
+    if resolved.is_relative_to(PROJECT_ROOT):
+        return resolved.relative_to(PROJECT_ROOT).as_posix()
+    return str(resolved)

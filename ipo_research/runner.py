@@ -28,7 +28,7 @@ from ipo_research.manifest import (
     PACKAGE_DIR, RunKey, input_files, package_source_hash, provenance, read_manifest,
     sha256_file, stale_reasons, write_manifest,
 )
-from ipo_research.paths import PIPELINE_PATH, PROJECT_ROOT, REPORTS_DIR, project_path, relative_to_root
+from ipo_research.paths import PIPELINE_PATH, REPORTS_DIR, portable_path, project_path, relative_to_root
 from ipo_research.pipeline import Pipeline, Run, load_pipeline, parse_assignments, plan_runs
 
 __all__ = ["RunRequest", "RunResult", "Decision", "Plan", "plan", "run_pipeline", "pipeline_status",
@@ -79,10 +79,7 @@ class RunRequest:
     @property
     def out_parameter(self) -> str:
         """OUT as notebooks receive it: relative to the project root when inside it."""
-        resolved = self.out_path.resolve()
-        if resolved.is_relative_to(PROJECT_ROOT):
-            return resolved.relative_to(PROJECT_ROOT).as_posix() or "."
-        return str(resolved)
+        return portable_path(self.out_path)
 
 
 @dataclass(frozen=True)
@@ -182,7 +179,7 @@ def _declared_cache(previous: dict[str, Any], notebooks: dict[str, Any]):
     cached = previous.get("notebooks", {})
 
     def declared(notebook: Path) -> dict[str, Parameter]:
-        shown, digest = _shown(notebook), sha256_file(notebook)
+        shown, digest = portable_path(notebook), sha256_file(notebook)
         entry = cached.get(shown)
         if entry and entry.get("sha256") == digest:
             parameters = {name: Parameter(**info) for name, info in entry["parameters"].items()}
@@ -195,11 +192,6 @@ def _declared_cache(previous: dict[str, Any], notebooks: dict[str, Any]):
         return parameters
 
     return declared
-
-
-def _shown(path: str | Path) -> str:
-    resolved = Path(path).resolve()
-    return relative_to_root(resolved) if resolved.is_relative_to(PROJECT_ROOT) else str(resolved)
 
 
 def _outputs_present(record: dict[str, Any] | None, out_path: Path) -> bool:
@@ -272,7 +264,7 @@ def run_pipeline(request: RunRequest, *, progress: TextIO | None = None) -> RunR
     for folder in (out, out / "notebooks", out / "html"):
         remove_temporaries(folder)
     reporter = _Progress(progress or sys.stderr, total=len(current.decisions))
-    fixed = {"started": started, "pipeline": _shown(current.pipeline.source),
+    fixed = {"started": started, "pipeline": portable_path(current.pipeline.source),
              "notebooks": current.notebooks, **provenance()}
     records: dict[str, dict[str, Any]] = {}
 
@@ -387,7 +379,7 @@ def _run_one(decision: Decision, request: RunRequest) -> dict[str, Any]:
 def _base_record(decision: Decision) -> dict[str, Any]:
     run = decision.run
     return {
-        "id": run.run_id, "stage": run.stage, "notebook": _shown(run.notebook),
+        "id": run.run_id, "stage": run.stage, "notebook": portable_path(run.notebook),
         "parameters": run.parameters, "output": f"notebooks/{run.run_id}.ipynb", "html": {},
         "status": "failed", "duration_s": None, "attempts": 0, "error": None,
         "error_detail": None, "failed_cell": None, "finished": None, "data": None,
