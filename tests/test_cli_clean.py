@@ -118,3 +118,10 @@ def test_the_installed_command_prints_no_traceback(tmp_path):
     assert completed.returncode == 1
     assert completed.stderr.strip() == ("ipo-research clean: export.csv: the file is empty. "
                                         "Export the survey again.")
+
+
+def test_the_layout_choices_of_the_command_line_are_the_readers_layouts():
+    # cli keeps its own copy so `--help` need not import pandas; this keeps the copy in step.
+    from ipo_research import cli, layouts
+
+    assert cli._LAYOUTS == layouts.LAYOUTS
