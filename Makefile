@@ -31,30 +31,31 @@ $(STAMP): pyproject.toml
 
 report: setup ## Run every notebook on the shipped synthetic export into reports/ (then audit its tables)
 	$(BIN)/ipo-research run --out $(OUT) --jobs $(JOBS)
-	$(BIN)/python -m ipo_research.disclosure_audit $(OUT)/tables
+	$(BIN)/python -m ipo_research.checks.disclosure_audit $(OUT)/tables
 
 # nbval runs the notebooks with their defaults, so they write reports/ (their default out_dir):
 # the last steps compare the headline tables they just wrote with tests/golden and check that
 # no table they published shows a count below the disclosure threshold.
-test: setup ## Run the whole test suite: unit tests, nbval on the committed notebooks, golden tables
+test: setup ## Run the whole test suite: import layers, unit tests, nbval on the committed notebooks, golden tables
 	@start=$$(date +%s); status=0; \
+	$(BIN)/lint-imports --no-cache && \
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup tests && \
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider notebooks && \
-	$(BIN)/python -m ipo_research.golden reports/tables tests/golden && \
-	$(BIN)/python -m ipo_research.disclosure_audit reports/tables || status=$$?; \
+	$(BIN)/python -m ipo_research.checks.golden reports/tables tests/golden && \
+	$(BIN)/python -m ipo_research.checks.disclosure_audit reports/tables || status=$$?; \
 	echo "make test: $$(( $$(date +%s) - start )) s"; exit $$status
 
 goldens: setup ## Refresh tests/golden/ from a forced default run; review with git diff tests/golden
 	$(BIN)/ipo-research run --out $(OUT) --jobs $(JOBS) --force
-	$(BIN)/python -m ipo_research.golden --refresh $(OUT)/tables tests/golden
+	$(BIN)/python -m ipo_research.checks.golden --refresh $(OUT)/tables tests/golden
 
 lab: setup ## Open JupyterLab in the venv
 	$(BIN)/jupyter lab notebooks
 
 notebooks: setup ## Refresh the committed notebooks' outputs from the default run
 	$(BIN)/ipo-research run --out $(OUT) --jobs $(JOBS) --force
-	$(BIN)/python -m ipo_research.notebook_refresh $(OUT)/notebooks notebooks
+	$(BIN)/python -m ipo_research.checks.notebook_refresh $(OUT)/notebooks notebooks
 
 clean-reports: ## Remove everything a run wrote under reports/ (keeps reports/README.md)
 	find $(OUT) -mindepth 1 ! -name README.md -delete

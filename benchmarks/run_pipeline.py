@@ -32,7 +32,7 @@ from pathlib import Path
 import yaml
 
 from ipo_research.paths import PIPELINE_PATH, PROJECT_ROOT, project_path
-from ipo_research.runner import RunRequest, plan
+from ipo_research.pipeline.runner import RunRequest, plan
 
 FULL_BAR, RERUN_BAR = 0.50, 0.05
 BIN = Path(sys.executable).parent

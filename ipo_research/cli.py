@@ -17,7 +17,7 @@ from ipo_research.paths import CODEBOOK_PATH, MODELS_PATH, REPORTS_DIR, SYNTHETI
 
 __all__ = ["main", "build_parser"]
 
-# The export layouts of ipo_research.layouts.LAYOUTS, listed here so `--help` stays fast.
+# The export layouts of ipo_research.survey.layouts.LAYOUTS, listed here so `--help` stays fast.
 _LAYOUTS = ("plain", "qualtrics", "surveymonkey", "google_forms", "spss", "stata")
 
 
@@ -94,21 +94,21 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from ipo_research import runner
+    from ipo_research.pipeline import runner
 
     return runner.run_command(args)
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
-    from ipo_research import runner
+    from ipo_research.pipeline import runner
 
     return runner.status_command(args)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from ipo_research.codebook import load_codebook
+    from ipo_research.survey.codebook import load_codebook
     from ipo_research.paths import project_path
-    from ipo_research.validation import format_problems, has_errors, validate_export
+    from ipo_research.survey.validation import format_problems, has_errors, validate_export
 
     problems = validate_export(args.data, load_codebook(args.codebook), layout=args.layout)
     print(format_problems(problems, source=relative_to_root(project_path(args.data))))
@@ -116,9 +116,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_clean(args: argparse.Namespace) -> int:
-    from ipo_research.cleaning import clean_responses
-    from ipo_research.codebook import load_codebook
-    from ipo_research.io import read_export, write_clean_outputs
+    from ipo_research.survey.cleaning import clean_responses
+    from ipo_research.survey.codebook import load_codebook
+    from ipo_research.survey.cleaned import write_clean_outputs
+    from ipo_research.survey.exports import read_export
 
     codebook = load_codebook(args.codebook)
     raw = read_export(args.data, codebook, layout=args.layout)
@@ -132,8 +133,8 @@ def _cmd_clean(args: argparse.Namespace) -> int:
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
-    from ipo_research import synth
-    from ipo_research.codebook import load_codebook
+    from ipo_research.synth import generator as synth
+    from ipo_research.survey.codebook import load_codebook
 
     written = synth.write_synthetic_export(
         args.out, codebook=load_codebook(args.codebook), n=args.n, seed=args.seed

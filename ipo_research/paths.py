@@ -12,6 +12,7 @@ from pathlib import Path
 
 __all__ = [
     "PROJECT_ROOT",
+    "PACKAGE_DIR",
     "DATA_DIR",
     "NOTEBOOKS_DIR",
     "REPORTS_DIR",
@@ -25,7 +26,8 @@ __all__ = [
     "portable_path",
 ]
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent
 DATA_DIR = PROJECT_ROOT / "data"
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 REPORTS_DIR = PROJECT_ROOT / "reports"

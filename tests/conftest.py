@@ -24,13 +24,14 @@ def write_default_tables(out_dir: str | Path) -> Path:
     key descriptive shares (primary network, legal entities, strengths ratings).
     Returns ``out_dir``.
     """
-    from ipo_research.cleaning import clean_responses
-    from ipo_research.codebook import load_codebook
-    from ipo_research.context import STATE_CONTEXT_PATH
-    from ipo_research.io import load_responses, read_export, write_clean_outputs
-    from ipo_research.outputs import save_model_run
-    from ipo_research.model_run import prepare_responses, run_models
-    from ipo_research.model_specs import load_model_specs
+    from ipo_research.survey.cleaning import clean_responses
+    from ipo_research.survey.codebook import load_codebook
+    from ipo_research.analysis.context import STATE_CONTEXT_PATH
+    from ipo_research.survey.cleaned import load_responses, write_clean_outputs
+    from ipo_research.survey.exports import read_export
+    from ipo_research.models.run import save_model_run
+    from ipo_research.models.run import prepare_responses, run_models
+    from ipo_research.models.specs import load_model_specs
     from ipo_research.paths import SYNTHETIC_EXPORT_PATH
 
     out_dir = Path(out_dir)
@@ -49,7 +50,7 @@ def write_default_tables(out_dir: str | Path) -> Path:
 
 def _write_key_shares(responses, codebook, out_dir: Path) -> None:
     """The key descriptive shares, as notebooks/02_landscape and 03_strengths publish them."""
-    from ipo_research import describe, disclosure, outputs
+    from ipo_research.analysis import describe, disclosure, outputs
 
     threshold = 3  # the notebooks' default disclosure_threshold
     networks = describe.frequency_table(responses, codebook.question("primary_network"))

@@ -2,7 +2,8 @@
 
 import json
 
-from ipo_research.banner import banner_html, is_synthetic
+from ipo_research.report.banner import banner_html
+from ipo_research.survey.source import is_synthetic
 from ipo_research.paths import SYNTHETIC_EXPORT_PATH
 
 

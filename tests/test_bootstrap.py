@@ -5,10 +5,10 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from ipo_research.bootstrap import (bootstrap_draws, bootstrap_model, percentile_intervals,
+from ipo_research.models.bootstrap import (bootstrap_draws, bootstrap_model, percentile_intervals,
                                     resample_indices)
-from ipo_research.model_specs import ModelSpec
-from ipo_research.models import design_matrices
+from ipo_research.models.specs import ModelSpec
+from ipo_research.models.fit import design_matrices
 
 
 def _data(n=40, seed=0):

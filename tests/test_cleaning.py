@@ -6,13 +6,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ipo_research.cleaning import (
+from ipo_research.survey.cleaning import (
     LOG_COLUMNS, QUARANTINE_COLUMNS, _option_spellings, _split_options, clean_responses, cleaning_summary,
-    cleaned_dtypes, missingness_by_question, normalize_texts, quarantine_reasons, recodes_by_rule,
+    cleaned_dtypes, missingness_by_question, quarantine_reasons, recodes_by_rule,
 )
-from ipo_research.codebook import load_codebook
+from ipo_research.survey.codebook import load_codebook
 from ipo_research.exceptions import DataError
-from ipo_research.io import RawExport
+from ipo_research.survey.exports import RawExport
+from ipo_research.survey.text import normalize_texts
 
 CODEBOOK = load_codebook("tests/fixtures/garden_codebook.yaml")
 
@@ -290,7 +291,7 @@ def test_output_columns_and_dtypes_follow_the_design():
 
 
 def test_a_lost_row_raises_instead_of_passing_silently(monkeypatch):
-    monkeypatch.setattr("ipo_research.cleaning._quarantine_frame",
+    monkeypatch.setattr("ipo_research.survey.cleaning._quarantine_frame",
                         lambda rows, reasons, key: pd.DataFrame(columns=list(QUARANTINE_COLUMNS)))
     with pytest.raises(DataError, match="2 rows read but 1 cleaned and 0 quarantined"):
         _clean(respondent=["A", "A"], plots=["1", "2"])

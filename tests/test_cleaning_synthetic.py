@@ -7,9 +7,9 @@ the 1-based data row; the Qualtrics export has three header rows, so the file ro
 import pandas as pd
 import pytest
 
-from ipo_research.cleaning import clean_responses
-from ipo_research.codebook import load_codebook
-from ipo_research.io import read_export
+from ipo_research.survey.cleaning import clean_responses
+from ipo_research.survey.codebook import load_codebook
+from ipo_research.survey.exports import read_export
 from ipo_research.paths import SYNTHETIC_EXPORT_PATH
 
 QUALTRICS_HEADER_ROWS = 3
@@ -90,7 +90,7 @@ def test_rows_in_equal_rows_cleaned_plus_quarantined(raw, result):
 
 
 def test_every_cell_cleans_back_to_the_generators_truth_where_nothing_was_blanked(result, mess, codebook):
-    from ipo_research.synth import synthesize_truth
+    from ipo_research.synth.generator import synthesize_truth
 
     truth = synthesize_truth(codebook).set_index("org_id")
     responses = result.responses.set_index("org_id")

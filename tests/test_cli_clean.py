@@ -122,6 +122,7 @@ def test_the_installed_command_prints_no_traceback(tmp_path):
 
 def test_the_layout_choices_of_the_command_line_are_the_readers_layouts():
     # cli keeps its own copy so `--help` need not import pandas; this keeps the copy in step.
-    from ipo_research import cli, layouts
+    from ipo_research import cli
+    from ipo_research.survey import layouts
 
     assert cli._LAYOUTS == layouts.LAYOUTS

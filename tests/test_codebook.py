@@ -4,7 +4,7 @@ import copy
 
 import pytest
 
-from ipo_research.codebook import codebook_from_dict, load_codebook
+from ipo_research.survey.codebook import codebook_from_dict, load_codebook
 from ipo_research.exceptions import CodebookError, ConfigError
 
 SECTIONS = ["identity", "base", "scope_scale", "theory_of_change", "program_2016", "strengths",

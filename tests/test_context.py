@@ -5,7 +5,7 @@ import importlib.util
 import pandas as pd
 import pytest
 
-from ipo_research.context import STATE_CONTEXT_PATH, add_state_context, read_state_context
+from ipo_research.analysis.context import STATE_CONTEXT_PATH, add_state_context, read_state_context
 from ipo_research.exceptions import DataError
 from ipo_research.paths import EXTERNAL_DIR
 

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from ipo_research.codebook import Level, Question
-from ipo_research.describe import (
+from ipo_research.survey.codebook import Level, Question
+from ipo_research.analysis.describe import (
     association_test,
     crosstab,
     frequency_table,
@@ -180,7 +180,7 @@ def test_a_missing_column_is_an_error_naming_it():
 
 
 def test_group_vs_rest_sets_one_group_against_all_others_keeping_missing():
-    from ipo_research.describe import group_vs_rest
+    from ipo_research.analysis.describe import group_vs_rest
 
     frame = pd.DataFrame({"net": pd.Categorical(["cpd", "wfp", None, "cpd"])})
     grouped = group_vs_rest(frame, column="net", value="cpd", label="CPD")
@@ -190,7 +190,7 @@ def test_group_vs_rest_sets_one_group_against_all_others_keeping_missing():
 
 
 def test_likert_by_group_counts_ratings_above_the_middle_per_group():
-    from ipo_research.describe import likert_by_group
+    from ipo_research.analysis.describe import likert_by_group
 
     frame = pd.DataFrame({"rating_field": pd.array([5, 4, 3, 1, 4, None], dtype="Int64")})
     groups = pd.Series(pd.Categorical(["a", "a", "a", "b", "b", "b"], categories=["a", "b", "z"]))
@@ -201,7 +201,7 @@ def test_likert_by_group_counts_ratings_above_the_middle_per_group():
 
 
 def test_multi_by_group_counts_choices_of_those_who_answered():
-    from ipo_research.describe import multi_by_group
+    from ipo_research.analysis.describe import multi_by_group
 
     frame = pd.DataFrame({"pick__a": [True, False, True, None], "pick__b": [False, True, True, None],
                           "pick__c": [False, False, False, None]}, dtype="boolean")

@@ -4,10 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ipo_research.diagnostics import (influential_observations, residuals_table, sample_size_message,
+from ipo_research.models.diagnostics import (influential_observations, residuals_table, sample_size_message,
                                       variance_inflation)
-from ipo_research.model_specs import ModelSpec
-from ipo_research.models import fit_complete_case
+from ipo_research.models.specs import ModelSpec
+from ipo_research.models.fit import fit_complete_case
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy.optimize import linprog
 
-from ipo_research.disclosure import (
+from ipo_research.analysis.disclosure import (
     suppress_counts,
     suppress_table,
     suppression_mask,
@@ -128,7 +128,7 @@ def test_no_suppressed_cell_can_be_narrowed_from_the_margins(table):
               elements=st.sampled_from([0, 1, 2, 3, 5, 8, 13, 21])))
 def test_property_margins_never_narrow_a_small_cell(values):
     # Rows or columns whose total is itself small give their cells away (documented in
-    # ipo_research.disclosure); the guarantee is for tables without such lines.
+    # ipo_research.analysis.disclosure); the guarantee is for tables without such lines.
     assume((values.sum(axis=0) >= 3).all() and (values.sum(axis=1) >= 3).all())
     assert _small_cells_the_margins_narrow(pd.DataFrame(values)) == []
 
@@ -195,7 +195,7 @@ def test_an_unknown_column_is_an_error_naming_it():
 
 # Publishing the describe tables -------------------------------------------------------------
 
-from ipo_research.disclosure import (  # noqa: E402
+from ipo_research.analysis.disclosure import (  # noqa: E402
     publish_by_group,
     publish_frequencies,
     publish_likert,
@@ -297,7 +297,7 @@ def test_a_group_with_enough_organizations_on_both_sides_is_reportable():
 
 
 def test_published_targets_hide_a_small_side_and_medians_of_too_few_answers():
-    from ipo_research.disclosure import publish_targets
+    from ipo_research.analysis.disclosure import publish_targets
 
     summary = pd.DataFrame({"measure": ["Budget", "Staff"], "n": [40, 2],
                             "median_today": [1e5, 4.0], "median_target": [2e5, 6.0],
@@ -311,9 +311,9 @@ def test_published_targets_hide_a_small_side_and_medians_of_too_few_answers():
 
 
 def test_no_count_of_one_or_two_in_any_table_published_from_the_synthetic_export():
-    from ipo_research import describe
-    from ipo_research.codebook import load_codebook
-    from ipo_research.io import load_responses
+    from ipo_research.analysis import describe
+    from ipo_research.survey.codebook import load_codebook
+    from ipo_research.survey.cleaned import load_responses
     from ipo_research.paths import SYNTHETIC_EXPORT_PATH
 
     codebook = load_codebook()
@@ -334,8 +334,8 @@ def test_no_count_of_one_or_two_in_any_table_published_from_the_synthetic_export
 
 
 def test_statistics_of_three_answers_would_give_them_back_so_none_is_shown():
-    from ipo_research import describe
-    from ipo_research.codebook import Question
+    from ipo_research.analysis import describe
+    from ipo_research.survey.codebook import Question
 
     budget = Question(id="budget", section="s", type="numeric", text="Budget")
     answers = pd.DataFrame({"budget": [100.0, 400.0, 1000.0]})

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from ipo_research.disclosure_audit import audit_folder, main, small_counts
+from ipo_research.checks.disclosure_audit import audit_folder, main, small_counts
 
 
 def _write(folder, name, text):

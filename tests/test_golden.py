@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from ipo_research.exceptions import ConfigError
-from ipo_research.golden import (
+from ipo_research.checks.golden import (
     GoldenTable,
     Tolerance,
     compare_goldens,

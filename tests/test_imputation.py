@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from ipo_research.imputation import fit_mice, impute_frames, rubin_pool
-from ipo_research.model_specs import ModelSpec
-from ipo_research.models import fit_complete_case
+from ipo_research.models.imputation import fit_mice, impute_frames, rubin_pool
+from ipo_research.models.specs import ModelSpec
+from ipo_research.models.fit import fit_complete_case
 
 
 def test_rubin_pool_combines_within_and_between_variance_by_hand():
@@ -110,7 +110,7 @@ def test_mice_pools_a_logit_fit():
 
 
 def test_columns_used_only_through_log1p_are_found():
-    from ipo_research.imputation import log_scale_columns
+    from ipo_research.models.imputation import log_scale_columns
 
     assert log_scale_columns("y ~ np.log1p(budget) + I(2016 - founded) + C(g)") == ("budget",)
     assert log_scale_columns("y ~ np.log1p(budget) + budget") == ()

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from ipo_research.codebook import Index, codebook_from_dict
+from ipo_research.survey.codebook import Index, codebook_from_dict
 from ipo_research.exceptions import DataError
-from ipo_research.indices import (add_indices, compute_index, cronbach_alpha, item_rest_correlations,
+from ipo_research.analysis.indices import (add_indices, compute_index, cronbach_alpha, item_rest_correlations,
                                   reliability_table)
 
 

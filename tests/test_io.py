@@ -7,10 +7,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ipo_research.cleaning import clean_responses
-from ipo_research.codebook import load_codebook
+from ipo_research.survey.cleaning import clean_responses
+from ipo_research.survey.codebook import load_codebook
 from ipo_research.exceptions import ConfigError, DataError, ReadError
-from ipo_research.io import load_responses, read_export, write_clean_outputs
+from ipo_research.survey.cleaned import load_responses, write_clean_outputs
+from ipo_research.survey.exports import read_export
 from ipo_research.paths import PROJECT_ROOT
 
 FIXTURES = Path(__file__).parent / "fixtures"

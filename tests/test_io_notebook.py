@@ -1,6 +1,6 @@
 """notebooks/01_clean.ipynb runs on any survey its codebook describes, and fails clearly."""
 
-from ipo_research.execution import execute_notebook
+from ipo_research.pipeline.execution import execute_notebook
 
 NOTEBOOK = "notebooks/01_clean.ipynb"
 

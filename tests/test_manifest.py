@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ipo_research.manifest import (
+from ipo_research.pipeline.manifest import (
     MANIFEST_NAME, RunKey, input_files, package_source_hash, provenance, read_manifest,
     sha256_file, sha256_json, stale_reasons, write_manifest,
 )

@@ -2,9 +2,9 @@
 
 import pytest
 
-from ipo_research.codebook import load_codebook
+from ipo_research.survey.codebook import load_codebook
 from ipo_research.exceptions import ModelSpecError
-from ipo_research.model_specs import formula_columns, load_model_specs, model_specs_from_dict
+from ipo_research.models.specs import formula_columns, load_model_specs, model_specs_from_dict
 
 
 def _one(**fields):

@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 
 from ipo_research.cli import main
-from ipo_research.codebook import load_codebook
-from ipo_research.io import load_responses
-from ipo_research.model_run import prepare_responses, run_models
-from ipo_research.model_specs import load_model_specs
+from ipo_research.survey.codebook import load_codebook
+from ipo_research.survey.cleaned import load_responses
+from ipo_research.models.run import prepare_responses, run_models
+from ipo_research.models.specs import load_model_specs
 from ipo_research.paths import PROJECT_ROOT, relative_to_root
 
 FIXTURE = PROJECT_ROOT / "tests" / "fixtures" / "models"

@@ -6,8 +6,8 @@ import pytest
 import statsmodels.formula.api as smf
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
-from ipo_research.model_specs import ModelSpec
-from ipo_research.models import fit_complete_case, model_frame
+from ipo_research.models.specs import ModelSpec
+from ipo_research.models.fit import fit_complete_case, model_frame
 
 
 @pytest.fixture(scope="module")

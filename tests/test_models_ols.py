@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ipo_research.model_specs import ModelSpec
-from ipo_research.models import complete_cases, fit_complete_case, model_frame
+from ipo_research.models.specs import ModelSpec
+from ipo_research.models.fit import complete_cases, fit_complete_case, model_frame
 
 
 def _ols(formula, cov_type="HC3", **fields):

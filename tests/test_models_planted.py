@@ -8,14 +8,14 @@ import pandas as pd
 import pytest
 import yaml
 
-from ipo_research.codebook import load_codebook
-from ipo_research.context import add_state_context
-from ipo_research.indices import add_indices
-from ipo_research.io import load_responses
-from ipo_research.model_specs import load_model_specs
-from ipo_research.models import fit_complete_case, model_frame
+from ipo_research.survey.codebook import load_codebook
+from ipo_research.analysis.context import add_state_context
+from ipo_research.analysis.indices import add_indices
+from ipo_research.survey.cleaned import load_responses
+from ipo_research.models.specs import load_model_specs
+from ipo_research.models.fit import fit_complete_case, model_frame
 from ipo_research.paths import DATA_DIR, SYNTHETIC_EXPORT_PATH
-from ipo_research.synth import synthesize_truth
+from ipo_research.synth.generator import synthesize_truth
 
 HEADLINE_TERMS = ("np.log1p(annual_budget)", "member_funding_share", "I(2016 - year_founded)")
 

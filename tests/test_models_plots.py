@@ -9,8 +9,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from ipo_research.model_plots import coefficient_plot, residuals_vs_fitted  # noqa: E402
-from ipo_research.tables import term_label  # noqa: E402
+from ipo_research.models.plots import coefficient_plot, residuals_vs_fitted  # noqa: E402
+from ipo_research.models.tables import term_label  # noqa: E402
 
 
 def _coefficients():

@@ -4,10 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ipo_research.codebook import codebook_from_dict
-from ipo_research.model_narrative import findings_sentence, mice_sentence, sample_sentence, warnings_summary
-from ipo_research.model_run import prepare_responses, run_models, spec_seed
-from ipo_research.model_specs import ModelSpec
+from ipo_research.survey.codebook import codebook_from_dict
+from ipo_research.models.narrative import findings_sentence, mice_sentence, sample_sentence, warnings_summary
+from ipo_research.models.run import prepare_responses, run_models, spec_seed
+from ipo_research.models.specs import ModelSpec
 
 
 def _responses(n=40, seed=0):
@@ -102,8 +102,8 @@ def test_warnings_summary_says_when_every_model_is_large_enough():
 
 
 def test_a_model_that_did_not_converge_is_flagged_in_its_summary():
-    from ipo_research.model_narrative import model_summary
-    from ipo_research.models import fit_complete_case
+    from ipo_research.models.narrative import model_summary
+    from ipo_research.models.fit import fit_complete_case
 
     separated = pd.DataFrame({"x": [0.0, 1, 2, 3, 4, 5, 6, 7], "y": [0.0, 0, 0, 0, 1, 1, 1, 1]})
     spec = ModelSpec(id="sep", title="Separated", family="logit", formula="y ~ x", cov_type="nonrobust")

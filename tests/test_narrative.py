@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from ipo_research.narrative import (
+from ipo_research.analysis.narrative import (
     format_table,
     frequency_sentence,
     group_difference_sentence,

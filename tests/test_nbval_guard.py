@@ -16,7 +16,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from ipo_research.notebook_refresh import refresh_notebooks
+from ipo_research.checks.notebook_refresh import refresh_notebooks
 from ipo_research.paths import NOTEBOOKS_DIR, PROJECT_ROOT
 
 SANITIZE = PROJECT_ROOT / "tests" / "nbval_sanitize.cfg"

@@ -5,7 +5,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from ipo_research.exceptions import RunError
-from ipo_research.notebook_refresh import (
+from ipo_research.checks.notebook_refresh import (
     INJECTED_TAG,
     KERNELSPEC,
     normalise_notebook,

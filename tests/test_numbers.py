@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ipo_research.numbers import UNPARSEABLE, parse_numbers
+from ipo_research.survey.numbers import UNPARSEABLE, parse_numbers
 
 
 def _one(text, *, percent=False):

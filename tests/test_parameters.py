@@ -6,7 +6,7 @@ import nbformat
 import pytest
 
 from ipo_research.exceptions import ParameterError
-from ipo_research.parameters import check_parameters, check_values, declared_parameters
+from ipo_research.pipeline.parameters import check_parameters, check_values, declared_parameters
 
 PARAMETERS_CELL = '''data_path = "data/x.csv"  # the export to read
 seed = 2016  # random seed

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from ipo_research.exceptions import ParameterError, PipelineError
-from ipo_research.pipeline import load_pipeline, parse_assignments, plan_runs
+from ipo_research.pipeline.plan import load_pipeline, parse_assignments, plan_runs
 
 FIXTURES = Path(__file__).parent / "fixtures" / "runner"
 
@@ -152,7 +152,7 @@ def test_parse_assignments_refuses_text_without_equals_sign():
 
 
 def test_the_projects_pipeline_plans_one_profile_run_per_network():
-    from ipo_research.codebook import load_codebook
+    from ipo_research.survey.codebook import load_codebook
     from ipo_research.paths import PIPELINE_PATH
 
     missing = [s for s in ("01_clean", "02_landscape", "03_strengths", "04_models", "05_growth",

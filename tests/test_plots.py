@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from ipo_research.exceptions import DataError
-from ipo_research.outputs import save_figure
-from ipo_research.plots import distribution_plot, likert_bars, ranked_bars, share_heatmap
-from ipo_research.style import likert_colours
+from ipo_research.analysis.outputs import save_figure
+from ipo_research.analysis.plots import distribution_plot, likert_bars, ranked_bars, share_heatmap
+from ipo_research.analysis.style import likert_colours
 
 
 @pytest.fixture(autouse=True)
@@ -120,7 +120,7 @@ def test_a_figure_name_must_say_what_it_shows_in_lower_case():
 
 
 def test_saved_tables_round_floats_even_in_columns_mixed_with_marks(tmp_path):
-    from ipo_research.outputs import save_table
+    from ipo_research.analysis.outputs import save_table
 
     table = pd.DataFrame({"share": [1 / 3, "c"], "count": [5, "<3"], "mean": [2 / 3, 0.5]})
     path = save_table(table, "mixed", tmp_path)

@@ -5,9 +5,9 @@ import re
 import pandas as pd
 import pytest
 
-from ipo_research.codebook import load_codebook
+from ipo_research.survey.codebook import load_codebook
 from ipo_research.exceptions import ConfigError
-from ipo_research.profile import build_profile, crosstab_table, group_size_table, profile_intro
+from ipo_research.analysis.profile import build_profile, crosstab_table, group_size_table, profile_intro
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from ipo_research.banner import banner_html
-from ipo_research.report import page_paths, render_pages, write_index
+from ipo_research.report.banner import banner_html
+from ipo_research.report.pages import page_paths, render_pages, write_index
 
 CODE = "print('the code line reviewers should not see')"
 

@@ -19,9 +19,9 @@ import nbformat
 import pytest
 
 from ipo_research.cli import main
-from ipo_research import runner
+from ipo_research.pipeline import runner
 from ipo_research.paths import PROJECT_ROOT
-from ipo_research.runner import RunRequest, pipeline_status, run_pipeline
+from ipo_research.pipeline.runner import RunRequest, pipeline_status, run_pipeline
 
 FIXTURES = Path(__file__).parent / "fixtures" / "runner"
 RUN_IDS = ["01_produce", "02_consume", "03_fan__group_value=a", "03_fan__group_value=b",
@@ -257,7 +257,7 @@ def test_running_one_stage_keeps_the_other_runs_in_the_manifest_and_index(tmp_pa
 
 
 def test_a_run_whose_pages_cannot_be_rendered_fails_with_that_reason(tmp_path, monkeypatch):
-    from ipo_research import report
+    from ipo_research.report import pages as report
 
     def broken(*args, **kwargs):
         raise RuntimeError("template missing")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ipo_research.atomic import atomic_path, atomic_write_text, remove_temporaries, temporary_name
+from ipo_research.files import atomic_path, atomic_write_text, remove_temporaries, temporary_name
 
 
 def test_atomic_write_replaces_the_content(tmp_path):

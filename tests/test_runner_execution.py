@@ -8,7 +8,7 @@ from pathlib import Path
 
 import nbformat
 
-from ipo_research.execution import execute_notebook
+from ipo_research.pipeline.execution import execute_notebook
 
 FIXTURES = Path(__file__).parent / "fixtures" / "runner"
 
@@ -86,7 +86,7 @@ def test_stopping_all_kernels_ends_a_long_run_without_retry(tmp_path):
     import threading
     import time
 
-    from ipo_research import execution
+    from ipo_research.pipeline import execution
 
     results = []
     worker = threading.Thread(target=lambda: results.append(execute_notebook(

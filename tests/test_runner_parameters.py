@@ -13,7 +13,7 @@ import papermill
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from ipo_research.parameters import _inspect_parameters_cell
+from ipo_research.pipeline.parameters import _inspect_parameters_cell
 
 ROOT = Path(__file__).parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted(

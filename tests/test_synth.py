@@ -10,10 +10,10 @@ import pytest
 import statsmodels.formula.api as smf
 import yaml
 
-from ipo_research.codebook import load_codebook
+from ipo_research.survey.codebook import load_codebook
 from ipo_research.exceptions import ConfigError
 from ipo_research.paths import PROJECT_ROOT, SYNTHETIC_EXPORT_PATH
-from ipo_research.synth import (
+from ipo_research.synth.generator import (
     CAPACITY_FORMULA, synthesize, synthesize_export, synthesize_truth, write_mess_log,
     write_synthetic_export,
 )
@@ -325,7 +325,7 @@ def test_default_sample_confidence_intervals_cover_the_truth(codebook):
 
 
 def test_planted_effects_file_matches_the_generator():
-    from ipo_research.synth import LATENT_BETA
+    from ipo_research.synth.generator import LATENT_BETA
 
     planted = yaml.safe_load(PLANTED_PATH.read_text(encoding="utf-8"))
     assert planted["latent"] == LATENT_BETA

@@ -4,11 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ipo_research.outputs import save_model_run, save_table, save_text
-from ipo_research.model_run import run_models
-from ipo_research.model_specs import ModelSpec
-from ipo_research.models import TIDY_COLUMNS, fit_complete_case
-from ipo_research.tables import (FIT_COLUMNS, coefficients_table, model_fit_table,
+from ipo_research.analysis.outputs import save_table, save_text
+from ipo_research.models.run import save_model_run
+from ipo_research.models.run import run_models
+from ipo_research.models.specs import ModelSpec
+from ipo_research.models.fit import TIDY_COLUMNS, fit_complete_case
+from ipo_research.models.tables import (FIT_COLUMNS, coefficients_table, model_fit_table,
                                  regression_table, regression_table_latex, regression_table_markdown)
 
 

@@ -3,9 +3,9 @@
 import pandas as pd
 import pytest
 
-from ipo_research.codebook import load_codebook
+from ipo_research.survey.codebook import load_codebook
 from ipo_research.exceptions import ConfigError
-from ipo_research.themes import (
+from ipo_research.analysis.themes import (
     NO_THEME,
     Theme,
     code_themes,

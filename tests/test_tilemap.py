@@ -8,9 +8,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from ipo_research.context import read_state_context
+from ipo_research.analysis.context import read_state_context
 from ipo_research.exceptions import DataError
-from ipo_research.tilemap import state_counts, tile_layout, tile_map
+from ipo_research.analysis.tilemap import state_counts, tile_layout, tile_map
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from ipo_research.codebook import load_codebook
-from ipo_research.validation import Problem, format_problems, has_errors, validate_export
+from ipo_research.survey.codebook import load_codebook
+from ipo_research.survey.validation import Problem, format_problems, has_errors, validate_export
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CODEBOOK = load_codebook("tests/fixtures/garden_codebook.yaml")

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ipo_research.states import STATE_NAMES
+from ipo_research.survey.states import STATE_NAMES
 
 OUTPUT_PATH = Path(__file__).resolve().parent / "state_context_2016.csv"
 COLUMNS = [
