@@ -39,7 +39,7 @@ class ConfigError(IpoResearchError):
 
 
 class CodebookError(ConfigError):
-    """The codebook breaks the schema in DESIGN.md; the message names the question and rule."""
+    """The codebook breaks the schema in docs/design.md; the message names the question and rule."""
 
 
 class ModelSpecError(ConfigError):

@@ -1,7 +1,8 @@
 """Shared fixtures: the default run's tables, computed once per test session in-process.
 
 ``write_default_tables`` does what the clean and models notebooks (and the cells of the
-landscape and strengths notebooks that publish the key shares) do with their default parameters (the synthetic export, the codebook, ``notebooks/models.yaml``, seed 2016), through
+landscape and strengths notebooks that publish the key shares) do with their default
+parameters (the synthetic export, the codebook, ``notebooks/models.yaml``, seed 2016), through
 the package's public functions, without starting a kernel: about 15 seconds instead of the
 minutes a pipeline run takes on two cores. The golden and determinism tests share its output
 through the session fixture ``default_run_dir``; they carry ``xdist_group("default_run")`` so
@@ -24,15 +25,14 @@ def write_default_tables(out_dir: str | Path) -> Path:
     key descriptive shares (primary network, legal entities, strengths ratings).
     Returns ``out_dir``.
     """
-    from ipo_research.survey.cleaning import clean_responses
-    from ipo_research.survey.codebook import load_codebook
     from ipo_research.analysis.context import STATE_CONTEXT_PATH
-    from ipo_research.survey.cleaned import load_responses, write_clean_outputs
-    from ipo_research.survey.exports import read_export
-    from ipo_research.models.run import save_model_run
-    from ipo_research.models.run import prepare_responses, run_models
+    from ipo_research.models.run import prepare_responses, run_models, save_model_run
     from ipo_research.models.specs import load_model_specs
     from ipo_research.paths import SYNTHETIC_EXPORT_PATH
+    from ipo_research.survey.cleaned import load_responses, write_clean_outputs
+    from ipo_research.survey.cleaning import clean_responses
+    from ipo_research.survey.codebook import load_codebook
+    from ipo_research.survey.exports import read_export
 
     out_dir = Path(out_dir)
     codebook = load_codebook()

@@ -214,3 +214,20 @@ def test_a_yaml_file_with_a_mistake_names_the_file(tmp_path):
                     "  - {id: scale, type: likert}\n", encoding="utf-8")
     with pytest.raises(CodebookError, match=r"(?s)tiny\.yaml: .*question 'scale': a likert question needs `levels`"):
         load_codebook(path)
+
+
+@pytest.mark.parametrize("where, patch", [
+    ("the codebook", lambda raw: raw.update(extra_top=1)),
+    ("survey", lambda raw: raw["survey"].update(organisation="x")),
+    ("section 'main'", lambda raw: raw["sections"][0].update(colour="red")),
+    ("question 'rid'", lambda raw: raw["questions"][0].update(requried=True)),
+    ("question 'rating', level '1'", lambda raw: raw["questions"][1]["levels"][0].update(alias="w")),
+    ("index 'capacity'", lambda raw: raw["indices"][0].update(weights=[1, 2])),
+])
+def test_a_field_the_schema_does_not_know_is_reported_with_its_place(where, patch):
+    raw = _minimal()
+    patch(raw)
+    with pytest.raises(CodebookError) as error:
+        codebook_from_dict(raw, source="tiny.yaml")
+    assert f"{where}: unknown field(s)" in str(error.value)
+    assert "docs/design.md" in str(error.value)

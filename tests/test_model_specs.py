@@ -91,3 +91,9 @@ def test_shipped_models_file_validates_against_the_codebook_and_context_columns(
     assert by_id["capacity_ols"].bootstrap == 500
     assert by_id["capacity_ols_mice"].missing == "mice"
     assert all(spec.title and spec.question for spec in specs)
+
+
+def test_a_models_file_with_a_key_besides_models_names_it():
+    raw = {"models": _one()["models"], "defaults": {"cov_type": "HC1"}}
+    with pytest.raises(ModelSpecError, match=r"models.yaml: unknown top-level key\(s\) defaults"):
+        model_specs_from_dict(raw, source="models.yaml")

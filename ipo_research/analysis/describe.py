@@ -1,6 +1,6 @@
 """Describing the responses: frequencies, summaries and cross-tabs, DataFrames in and out.
 
-Every function takes cleaned responses (dtypes as in DESIGN.md) and codebook questions, and
+Every function takes cleaned responses (dtypes as in docs/design.md) and codebook questions, and
 returns a tidy DataFrame with raw counts. Tables are published only after
 :mod:`ipo_research.analysis.disclosure` has hidden small counts.
 

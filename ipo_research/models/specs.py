@@ -1,9 +1,9 @@
 """Model specs: what to fit, read from a models YAML file and checked before anything runs.
 
-The schema is DESIGN.md's (``id, title, family, formula, cov_type, missing, bootstrap``) with
-two optional fields: ``question`` (the one-line question a model answers, for the reader) and
-``imputations`` (how many imputed data sets ``missing: mice`` draws, default 20). Every mistake
-raises :class:`~ipo_research.exceptions.ModelSpecError` naming the file, the spec and the fix.
+The schema is in docs/design.md (every field in :data:`MODELS_FILE_FIELDS`): ``id, title, family,
+formula`` are required; ``question`` (the one-line question a model answers, for the reader),
+``cov_type``, ``missing``, ``imputations`` (how many imputed data sets ``missing: mice`` draws,
+default 20) and ``bootstrap`` are optional. Every mistake raises :class:`~ipo_research.exceptions.ModelSpecError` naming the file, the spec and the fix.
 
 Covariance types allowed per family: ``ols`` takes ``nonrobust`` and ``HC0`` to ``HC3``
 (default ``HC3``); the maximum-likelihood families (``logit``, ``probit``, ``poisson``,
@@ -34,6 +34,7 @@ from ipo_research.paths import MODELS_PATH, project_path, relative_to_root
 __all__ = [
     "FAMILIES",
     "COV_TYPES",
+    "MODELS_FILE_FIELDS",
     "MISSING_STRATEGIES",
     "ModelSpec",
     "load_model_specs",
@@ -51,7 +52,12 @@ COV_TYPES = {
 DEFAULT_COV_TYPE = {"ols": "HC3", **{family: "nonrobust" for family in FAMILIES if family != "ols"}}
 MISSING_STRATEGIES = ("complete_case", "mice")
 _REQUIRED = ("id", "title", "family", "formula")
-_FIELDS = {*_REQUIRED, "cov_type", "missing", "bootstrap", "question", "imputations"}
+# Every field a models file accepts; docs/design.md documents each and a test keeps them equal.
+MODELS_FILE_FIELDS = {
+    "models_file": ("models",),
+    "model": (*_REQUIRED, "question", "cov_type", "missing", "imputations", "bootstrap"),
+}
+_FIELDS = set(MODELS_FILE_FIELDS["model"])
 # Names a formula may call or use that are not columns: patsy's helpers and numpy.
 _FORMULA_NAMES = {"np", "numpy", "C", "I", "Q", "Treatment", "Sum", "Diff", "Helmert", "Poly",
                   "center", "standardize", "scale", "bs", "cr", "cc", "te", "log", "exp", "abs"}
@@ -135,7 +141,7 @@ def load_model_specs(path: str | Path = MODELS_PATH, *,
     shown = relative_to_root(resolved)
     if not resolved.is_file():
         raise ModelSpecError(f"{shown}: models file not found. Pass --models with a models YAML "
-                             "file (the schema is in DESIGN.md).")
+                             "file (the schema is in docs/design.md, Model specs).")
     try:
         raw = yaml.safe_load(resolved.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as error:
@@ -168,7 +174,11 @@ def model_specs_from_dict(raw: Any, *, source: str = "models",
     """
     if not isinstance(raw, dict) or not isinstance(raw.get("models"), list) or not raw["models"]:
         raise ModelSpecError(f"{source}: a models file is a mapping with a non-empty `models:` list "
-                             "(see DESIGN.md, Model specs).")
+                             "(see docs/design.md, Model specs).")
+    unknown = sorted(str(key) for key in set(raw) - set(MODELS_FILE_FIELDS["models_file"]))
+    if unknown:
+        raise ModelSpecError(f"{source}: unknown top-level key(s) {', '.join(unknown)}; a models file "
+                             "holds only a `models:` list (see docs/design.md, Model specs).")
     known = None if columns is None else set(columns)
     problems: list[str] = []
     specs: list[ModelSpec] = []

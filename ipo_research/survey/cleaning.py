@@ -120,7 +120,7 @@ class CleaningResult:
     Attributes
     ----------
     responses : pandas.DataFrame
-        One row per kept response, columns typed per DESIGN.md (key first, then questions in
+        One row per kept response, columns typed per docs/design.md (key first, then questions in
         codebook order, multi questions as ``{id}__{code}``), then ``completeness`` and
         ``source_row``. No PII.
     quarantine : pandas.DataFrame
@@ -203,7 +203,7 @@ def clean_responses(raw: RawExport, codebook) -> CleaningResult:
 
 
 def cleaned_dtypes(codebook) -> dict[str, object]:
-    """The dtype of every cleaned column, as DESIGN.md fixes them.
+    """The dtype of every cleaned column, as docs/design.md fixes them.
 
     Parameters
     ----------

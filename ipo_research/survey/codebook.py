@@ -2,8 +2,8 @@
 
 Cleaning, validation, value labels, plots and notebooks read question ids, types and levels
 from a :class:`Codebook`; nothing survey-specific is hard-coded elsewhere. The schema is the one
-in DESIGN.md. :func:`load_codebook` reads a YAML file and checks it, listing every mistake with
-the question it concerns and the rule it breaks.
+in docs/design.md (every field in :data:`CODEBOOK_FIELDS`). :func:`load_codebook` reads a YAML
+file and checks it, listing every mistake with the question it concerns and the rule it breaks.
 
 Examples
 --------
@@ -29,6 +29,7 @@ from ipo_research.paths import CODEBOOK_PATH, project_path, relative_to_root
 
 __all__ = [
     "QUESTION_TYPES",
+    "CODEBOOK_FIELDS",
     "INDEX_METHODS",
     "INDEX_TRANSFORMS",
     "Level",
@@ -49,9 +50,16 @@ INDEX_TRANSFORMS = ("log1p",)
 _LEVELLED_TYPES = ("single", "likert")
 _NUMBER_TYPES = ("integer", "numeric", "likert")
 _SNAKE_CASE = re.compile(r"^[a-z][a-z0-9_]*$")
-_QUESTION_FIELDS = {
-    "id", "section", "type", "text", "source", "pii", "unit", "range", "levels",
-    "options", "max_select", "missing", "required", "note",
+# Every field the codebook accepts, by the object that holds it; docs/design.md documents each
+# one and a test keeps the two lists equal. A field not listed here is reported, never ignored.
+CODEBOOK_FIELDS = {
+    "codebook": ("survey", "missing_codes", "sections", "questions", "indices"),
+    "survey": ("id", "title", "unit", "key"),
+    "section": ("id", "title"),
+    "question": ("id", "section", "type", "text", "source", "pii", "unit", "range", "levels",
+                 "options", "max_select", "missing", "note"),
+    "level": ("code", "label", "aliases"),
+    "index": ("id", "title", "items", "transform", "method", "min_items"),
 }
 
 
@@ -318,7 +326,7 @@ def load_codebook(path: str | Path = CODEBOOK_PATH) -> Codebook:
     if not resolved.is_file():
         raise CodebookError(
             f"{shown}: codebook not found. Pass --codebook with the path of a codebook YAML "
-            "file (the schema is in DESIGN.md)."
+            "file (the schema is in docs/design.md, Codebook)."
         )
     try:
         raw = yaml.safe_load(resolved.read_text(encoding="utf-8"))
@@ -350,10 +358,12 @@ def codebook_from_dict(raw: Any, *, source: str = "codebook") -> Codebook:
     problems: list[str] = []
     if not isinstance(raw, dict):
         raise CodebookError(f"{source}: a codebook is a YAML mapping with survey, sections and questions.")
+    _check_fields(raw, "codebook", "the codebook", problems)
     survey = raw.get("survey") or {}
     if not isinstance(survey, dict) or "id" not in survey or "key" not in survey:
         problems.append("survey: needs at least `id` and `key` (the id question of a respondent)")
         survey = survey if isinstance(survey, dict) else {}
+    _check_fields(survey, "survey", "survey", problems)
     sections = tuple(_parse_section(item, problems) for item in raw.get("sections") or [])
     section_ids = {section.id for section in sections}
     questions = []
@@ -391,10 +401,18 @@ def codebook_from_dict(raw: Any, *, source: str = "codebook") -> Codebook:
     )
 
 
+def _check_fields(item: dict, kind: str, where: str, problems: list[str]) -> None:
+    unknown = sorted(str(name) for name in set(item) - set(CODEBOOK_FIELDS[kind]))
+    if unknown:
+        problems.append(f"{where}: unknown field(s) {', '.join(unknown)}; a {kind} takes "
+                        f"{', '.join(CODEBOOK_FIELDS[kind])} (docs/design.md, Codebook)")
+
+
 def _parse_section(item: Any, problems: list[str]) -> Section:
     if not isinstance(item, dict) or "id" not in item:
         problems.append(f"sections: each section needs an `id` (got {item!r})")
         return Section(id=str(item), title=str(item))
+    _check_fields(item, "section", f"section '{item['id']}'", problems)
     return Section(id=str(item["id"]), title=str(item.get("title", item["id"])))
 
 
@@ -407,9 +425,7 @@ def _parse_question(item: Any, position: int, section_ids: set[str],
     where = f"question '{qid}'"
     if not _SNAKE_CASE.match(qid):
         problems.append(f"{where}: ids are snake_case (lower-case letters, digits, underscores)")
-    unknown_fields = sorted(set(item) - _QUESTION_FIELDS)
-    if unknown_fields:
-        problems.append(f"{where}: unknown field(s) {', '.join(unknown_fields)}")
+    _check_fields(item, "question", where, problems)
     qtype = item.get("type")
     if qtype not in QUESTION_TYPES:
         problems.append(f"{where}: unknown type {qtype!r}; use one of {', '.join(QUESTION_TYPES)}")
@@ -458,6 +474,7 @@ def _parse_levels(raw: Any, where: str, name: str, problems: list[str]) -> tuple
         if not isinstance(item, dict) or "code" not in item or "label" not in item:
             problems.append(f"{where}: each of `{name}` needs a `code` and a `label` (got {item!r})")
             continue
+        _check_fields(item, "level", f"{where}, {name[:-1]} '{item['code']}'", problems)
         aliases = item.get("aliases") or ()
         levels.append(Level(code=item["code"], label=str(item["label"]),
                             aliases=tuple(str(alias) for alias in aliases)))
@@ -487,6 +504,7 @@ def _parse_index(item: Any, by_id: dict[str, Question], problems: list[str]) -> 
         problems.append(f"indices: each index needs an `id` and `items` (got {item!r})")
         return None
     where = f"index '{item['id']}'"
+    _check_fields(item, "index", where, problems)
     items = tuple(str(name) for name in item["items"])
     for name in items:
         if name not in by_id:

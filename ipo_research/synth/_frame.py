@@ -1,4 +1,4 @@
-"""Turn the generator's arrays into the truth frame, with the cleaned types of DESIGN.md.
+"""Turn the generator's arrays into the truth frame, with the cleaned types of docs/design.md.
 
 Private to :mod:`ipo_research.synth.generator`. A question the generator has no model for (one added to
 the codebook later) gets a plain draw for its type, so any codebook yields a complete frame.

@@ -1,7 +1,7 @@
 """A synthetic Qualtrics export of the IPO survey, with planted effects and planted mess.
 
 The real responses are confidential. This module generates a stand-in from the codebook: the
-"truth" (every organization's answers, in the cleaned types of DESIGN.md) and the raw export a
+"truth" (every organization's answers, in the cleaned types of docs/design.md) and the raw export a
 Qualtrics download would give (label text, three header rows, metadata columns) with the mess
 real exports carry. Distributions and effects are documented in ``data/synthetic/README.md``;
 the planted capacity-model coefficients are in ``data/synthetic/planted_effects.yaml``.
