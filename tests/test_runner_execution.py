@@ -105,7 +105,12 @@ def test_stopping_all_kernels_ends_a_long_run_without_retry(tmp_path):
         execution._stopping.clear()
     assert not worker.is_alive()
     assert results[0].status == "failed" and results[0].attempts == 1
-    assert results[0].error.ename == "DeadKernelError"
+    # Killed once running, nbclient says DeadKernelError; killed while still starting (on a
+    # loaded machine), jupyter_client raises a RuntimeError about the kernel. Both are a dead
+    # kernel to the runner, which is what stops the retry.
+    error = results[0].error
+    assert error.ename == "DeadKernelError" or (error.ename == "RuntimeError"
+                                                and "kernel" in error.evalue.lower()), error
 
 
 def test_two_executions_give_identical_cells(tmp_path):
