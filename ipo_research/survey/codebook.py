@@ -67,11 +67,15 @@ class Level:
         The text a respondent saw.
     aliases : tuple of str
         Other spellings that mean this level.
+    source : tuple of str
+        Raw headers of the export column that holds this option alone (a select-all exported
+        as one column per option, e.g. ``Q8_1``); options only.
     """
 
     code: str | int
     label: str
     aliases: tuple[str, ...] = ()
+    source: tuple[str, ...] = ()
 
     @property
     def spellings(self) -> tuple[str, ...]:
@@ -459,8 +463,11 @@ def _parse_levels(raw: Any, where: str, name: str, problems: list[str]) -> tuple
             problems.append(f"{where}: each of `{name}` needs a `code` and a `label` (got {item!r})")
             continue
         aliases = item.get("aliases") or ()
+        source = item.get("source") or ()
+        source = (source,) if isinstance(source, str) else source
         levels.append(Level(code=item["code"], label=str(item["label"]),
-                            aliases=tuple(str(alias) for alias in aliases)))
+                            aliases=tuple(str(alias) for alias in aliases),
+                            source=tuple(str(header) for header in source)))
     codes = [str(level.code) for level in levels]
     duplicated = sorted({code for code in codes if codes.count(code) > 1})
     if duplicated:
