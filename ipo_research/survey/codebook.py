@@ -106,7 +106,8 @@ class Question:
     range : tuple or None
         Inclusive ``(low, high)`` bounds; ``None`` for an open end.
     levels : tuple of Level
-        Answers of a single or likert question, in display and reference order.
+        Answers of a single or likert question, in display and reference order; for a boolean
+        question, optionally the two codes (labelled Yes and No) its export uses.
     options : tuple of Level
         Options of a multi question.
     max_select : int or None
@@ -424,6 +425,9 @@ def _parse_question(item: Any, position: int, section_ids: set[str],
     options = _parse_levels(item.get("options"), where, "options", problems)
     if qtype in _LEVELLED_TYPES and not levels:
         problems.append(f"{where}: a {qtype} question needs `levels`")
+    if qtype == "boolean" and levels and sorted(_truth_word(level.label) for level in levels) != ["no", "yes"]:
+        problems.append(f"{where}: a boolean question's levels (the codes its export uses) are two, "
+                        "labelled Yes and No")
     if qtype == "multi" and not options:
         problems.append(f"{where}: a multi question needs `options`")
     if qtype == "likert" and any(not isinstance(level.code, int) for level in levels):
@@ -449,6 +453,11 @@ def _parse_question(item: Any, position: int, section_ids: set[str],
         max_select=max_select,
         missing=tuple(str(code) for code in item.get("missing") or ()),
     )
+
+
+def _truth_word(label: str) -> str:
+    word = label.strip().lower()
+    return {"true": "yes", "false": "no"}.get(word, word)
 
 
 def _parse_levels(raw: Any, where: str, name: str, problems: list[str]) -> tuple[Level, ...]:

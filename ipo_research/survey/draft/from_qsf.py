@@ -7,7 +7,8 @@ The rules (see the README section "Bringing your own survey"):
   choice text; two choices reading Yes and No -> ``boolean``; a list of US states ->
   ``state``; explicitly recoded whole numbers on a worded rating scale (and ``NPS``) ->
   ``likert``. A ``VariableNaming`` entry that differs from the label becomes an alias;
-  choices excluded from analysis become the question's ``missing`` answers;
+  choices excluded from analysis become the question's ``missing`` answers; a boolean keeps
+  its two choices as ``levels`` so a numeric export's codes (Yes 1, No 2) read right;
 - multiple choice, several answers (``MAVR``, ``MAHR``, ``MACOL``, ``MSB``) -> ``multi``; each
   option's ``source`` names its own column of a split export (``Q8_1``); a ``MaxChoices``
   validation -> ``max_select``;
@@ -117,7 +118,7 @@ def _single(question, section, draft, where) -> list[dict]:
     base = dict(id=snake_id(question.tag), section=section, text=question.text,
                 source=[question.tag, question.qid, question.text])
     if is_yes_no(labels):
-        entry = question_entry(**base, type="boolean", missing=missing)
+        entry = question_entry(**base, type="boolean", levels=_levels(kept), missing=missing)
     elif is_states(labels):
         entry = question_entry(**base, type="state", missing=missing)
     else:
