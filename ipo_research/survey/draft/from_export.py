@@ -170,7 +170,7 @@ def _infer(cells: pd.Series, qid: str, section: str, text: str, source: list[str
         return question_entry(**base, type="date"), None
     if is_yes_no({value.lower() for value in distinct}) or set(v.lower() for v in distinct) <= {"yes", "no"}:
         return question_entry(**base, type="boolean"), None
-    if is_states(distinct) or (len(distinct) >= 5 and is_states(distinct * 4)):
+    if is_states(distinct, at_least=3):
         return question_entry(**base, type="state"), None
     parsed = parse_numbers(answered, percent=answered.str.contains("%").any())
     if parsed["value"].notna().mean() >= 0.9 and not contact_values(answered):

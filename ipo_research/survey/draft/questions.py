@@ -123,11 +123,16 @@ def is_yes_no(labels) -> bool:
     return sorted(str(label).strip().lower() for label in labels) == ["no", "yes"]
 
 
-def is_states(labels) -> bool:
-    """Whether (nearly) all answers are US states (names or USPS codes), at least 20 of them."""
+def is_states(labels, *, at_least: int = 20) -> bool:
+    """Whether (nearly) all answers are US states (names or USPS codes), ``at_least`` of them.
+
+    A survey's list of choices needs 20 (a state question lists them all); the distinct answers
+    of an export need only a few, all of them states.
+    """
     labels = [str(label).strip().lower() for label in labels]
     known = sum(label in _STATE_SPELLINGS for label in labels)
-    return len(labels) >= 20 and known >= 0.9 * len(labels)
+    share = 0.9 if at_least >= 20 else 1.0
+    return len(labels) >= at_least and known >= share * len(labels)
 
 
 def is_scale(codes, labels) -> bool:
