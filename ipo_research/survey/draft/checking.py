@@ -14,7 +14,7 @@ import pandas as pd
 
 from ipo_research.exceptions import IpoResearchError
 from ipo_research.survey.codebook import codebook_from_dict
-from ipo_research.survey.draft.questions import contact_values
+from ipo_research.survey.draft.questions import contact_columns, stacked_answers
 from ipo_research.survey.exports import read_export
 from ipo_research.survey.text import normalize_texts
 
@@ -78,9 +78,8 @@ def check_against_export(document: dict, export, *, layout: str | None = None) -
     check = ExportCheck(unclaimed_columns=list(raw.unmapped_columns),
                         metadata_columns=list(raw.metadata_columns))
     check.questions_without_column = [q.id for q in codebook.questions if q.id not in raw.responses]
-    check.contact_questions = [q.id for q in codebook.questions
-                               if q.type == "text" and not q.pii and q.id in raw.responses
-                               and contact_values(raw.responses[q.id])]
+    texts = [q.id for q in codebook.questions if q.type == "text" and not q.pii and q.id in raw.responses]
+    check.contact_questions = contact_columns(raw.responses[texts])
     check.unknown_answers = _unknown_answers(raw.responses, codebook)
     return check
 
@@ -90,8 +89,10 @@ def _unknown_answers(responses: pd.DataFrame, codebook) -> list[str]:
     # code. A quick look for the review list (cleaning itself logs them as unknown_label or
     # unknown_option): all texts are normalised in one call, then compared as sets.
     questions = [q for q in codebook.public_questions if q.type in _LEVELLED and q.id in responses]
-    answers = {q.id: [v for v in pd.unique(responses[q.id].astype("string").fillna("").str.strip()) if v]
-               for q in questions}
+    long = stacked_answers(responses[[q.id for q in questions]]).drop_duplicates()
+    answers = {q.id: [] for q in questions}
+    for column, answer in zip(long["column"], long["answer"]):
+        answers[column].append(answer)
     spellings = {q.id: [s for level in (*q.levels, *q.options) for s in level.spellings]
                  + list(codebook.missing_codes_for(q.id)) for q in questions}
     flat = [text for q in questions for text in (*answers[q.id], *spellings[q.id])]

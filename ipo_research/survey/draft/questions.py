@@ -28,6 +28,8 @@ __all__ = [
     "is_states",
     "is_scale",
     "contact_values",
+    "contact_columns",
+    "stacked_answers",
 ]
 
 # "-99" is what Qualtrics numeric exports write for "seen but not answered".
@@ -146,11 +148,27 @@ def is_scale(codes, labels) -> bool:
 
 def contact_values(answers: pd.Series) -> bool:
     """Whether half or more of the (non-blank) answers look like email addresses or phone numbers."""
-    answers = answers.astype("string").fillna("").str.strip()
-    answers = answers[answers != ""]
-    if answers.empty:
-        return False
+    return bool(contact_columns(answers.to_frame("answers")))
+
+
+def contact_columns(frame: pd.DataFrame) -> list:
+    """The columns of ``frame`` whose non-blank answers look like contact details (half or more).
+
+    All columns are checked in one pass over their stacked answers.
+    """
+    long = stacked_answers(frame)
+    if long.empty:
+        return []
+    answers = long["answer"]
     phone = answers.str.match(_PHONE.pattern) & answers.str.count(r"\d").ge(7) \
         & answers.str.contains(r"[-\s().]")
-    contact = answers.str.match(_EMAIL.pattern, case=False) | phone
-    return bool(contact.mean() >= 0.5)
+    contact = (answers.str.match(_EMAIL.pattern, case=False) | phone).astype(bool)
+    share = contact.groupby(long["column"], sort=False).mean()
+    return [column for column, value in share.items() if value >= 0.5]
+
+
+def stacked_answers(frame: pd.DataFrame) -> pd.DataFrame:
+    """``column, answer`` of every non-blank cell of ``frame``, answers trimmed, in column order."""
+    long = frame.astype("string").melt(var_name="column", value_name="answer")
+    long["answer"] = long["answer"].astype("string").fillna("").str.strip()
+    return long[long["answer"] != ""].reset_index(drop=True)
