@@ -26,7 +26,8 @@ How headers map
 A header maps to a question when, compared case-insensitively after trimming, it equals the
 question's id, one of its ``source`` entries or its text. A column holding one option of a
 multi question (SurveyMonkey, split Qualtrics or SPSS exports) maps through
-``{question} - {option label}`` or ``{id}__{code}``; the reader then joins the labels of the
+``{question} - {option label}``, ``{id}__{code}`` or one of the option's own ``source`` headers
+(``Q8_1``); the reader then joins the labels of the
 chosen options with "; " into one raw column ``{id}``, so every layout reaches cleaning in the
 same shape: one raw text column per question. A cell counts as "chosen" unless it is blank or
 reads 0, false, no or "not selected"; a row with no option chosen is unanswered.
