@@ -291,3 +291,41 @@ def test_answers_no_level_matches_are_named_for_review(survey_files):
     assert any(note.startswith("q2: answers that match no level") and "'Uptown'" in note
                for note in draft.notes)
     assert not any(note.startswith("q3:") for note in draft.notes)  # a comma inside a label is fine
+
+
+def test_sliders_matrix_select_alls_and_dates():
+    from ipo_research.survey.draft.from_qsf import draft_from_qsf
+    from ipo_research.survey.qsf import parse_qsf
+
+    survey = {"SurveyElements": [
+        {"Element": "BL", "Payload": {"1": {"Type": "Default", "Description": "B", "ID": "BL_1", "BlockElements": [
+            {"Type": "Question", "QuestionID": q} for q in ("QID1", "QID2", "QID3")]}}},
+        _q("QID1", "Q1", "How warm is it?", "Slider", "HSLIDER", Choices=_choices("Warmth"), ChoiceOrder=["1"],
+           Configuration={"CSSliderMin": 0, "CSSliderMax": 10}),
+        _q("QID2", "Q2", "Which days for each crew?", "Matrix", "Likert", SubSelector="MultipleAnswer",
+           Choices=_choices("Crew A", "Crew B"), ChoiceOrder=["1", "2"],
+           Answers=_choices("Mon", "Tue"), AnswerOrder=["1", "2"]),
+        _q("QID3", "Q3", "When did you start?", "TE", "SL",
+           Validation={"Settings": {"Type": "ContentType", "ContentType": "ValidDate"}}),
+    ]}
+    questions = {q["id"]: q for q in draft_from_qsf(parse_qsf(survey)).questions}
+    assert questions["q1_1"]["type"] == "numeric" and questions["q1_1"]["range"] == [0, 10]
+    assert questions["q1_1"]["source"] == ["Q1_1", "QID1_1", "How warm is it?"]
+    assert questions["q2_1"]["type"] == "multi" and questions["q2_2"]["text"].endswith("- Crew B")
+    assert [(o["code"], o["label"], o["source"]) for o in questions["q2_2"]["options"]] == [
+        (1, "Mon", ["Q2_2_1", "QID2_2_1"]), (2, "Tue", ["Q2_2_2", "QID2_2_2"])]
+    assert questions["q3"]["type"] == "date"
+
+
+def test_a_file_that_is_not_a_qsf_is_a_clear_error(survey_files, tmp_path, capsys):
+    broken = tmp_path / "broken.qsf"
+    broken.write_text("{not json", encoding="utf-8")
+    assert main(["codebook", "draft", str(survey_files["labels"]), "--qsf", str(broken),
+                 "--out", str(tmp_path / "x.yaml")]) == 1
+    error = capsys.readouterr().err
+    assert "broken.qsf: not a readable .qsf file" in error and "Traceback" not in error
+    assert not (tmp_path / "x.yaml").exists()
+    export_not_survey = survey_files["labels"]
+    assert main(["codebook", "draft", str(survey_files["labels"]), "--qsf", str(export_not_survey),
+                 "--out", str(tmp_path / "x.yaml")]) == 1
+    assert "not a readable .qsf file" in capsys.readouterr().err
