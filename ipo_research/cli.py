@@ -65,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--codebook", default=str(relative_to_root(CODEBOOK_PATH)))
     synth.set_defaults(handler=_cmd_synth)
 
+    _add_codebook_command(commands)
+
     status = commands.add_parser("status", help="say what a run would redo, and why")
     status.add_argument("--out", help=f"output folder (default: {relative_to_root(REPORTS_DIR)})")
     status.add_argument("--data")
@@ -75,6 +77,26 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--pipeline", help=argparse.SUPPRESS)  # another pipeline file, for tests
     status.set_defaults(handler=_cmd_status)
     return parser
+
+
+def _add_codebook_command(commands) -> None:
+    # `codebook draft`: self-contained; the work is in ipo_research.survey.draft.draft_command.
+    codebook = commands.add_parser("codebook", help="draft a codebook from a survey file or an export")
+    actions = codebook.add_subparsers(dest="action", required=True, metavar="ACTION")
+    draft = actions.add_parser("draft", help="write a codebook YAML drafted from EXPORT (and --qsf)")
+    draft.add_argument("export", metavar="EXPORT", help="survey export (CSV, XLSX, SAV or DTA)")
+    draft.add_argument("--qsf", help="the survey's Qualtrics survey file (.qsf), the best source")
+    draft.add_argument("--out", help="YAML to write (default: data/<export name>.codebook.yaml)")
+    draft.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    draft.add_argument("--layout", default=None, choices=_LAYOUTS,
+                       help="force the export layout instead of detecting it")
+    draft.set_defaults(handler=_cmd_codebook_draft)
+
+
+def _cmd_codebook_draft(args: argparse.Namespace) -> int:
+    from ipo_research.survey.draft import draft_command
+
+    return draft_command(args.export, qsf=args.qsf, out=args.out, force=args.force, layout=args.layout)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -136,10 +158,11 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     from ipo_research.synth import generator as synth
     from ipo_research.survey.codebook import load_codebook
 
-    written = synth.write_synthetic_export(
-        args.out, codebook=load_codebook(args.codebook), n=args.n, seed=args.seed
-    )
-    print(f"wrote {relative_to_root(written)} ({args.n} organizations, seed {args.seed})")
+    codebook = load_codebook(args.codebook)
+    written = synth.write_synthetic_export(args.out, codebook=codebook, n=args.n, seed=args.seed)
+    survey_file = synth.write_synthetic_qsf(written.with_suffix(".qsf"), codebook=codebook)
+    print(f"wrote {relative_to_root(written)} ({args.n} organizations, seed {args.seed}) "
+          f"and its survey file {relative_to_root(survey_file)}")
     return 0
 
 

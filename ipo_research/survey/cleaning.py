@@ -14,6 +14,13 @@ Matching
     straight ones). A label wins over another level's code, and both over aliases. A likert
     answer may also read "4 - Strong" (code and label must agree). States are read from
     USPS codes or full names (50 states, DC and Puerto Rico) and stored as the code.
+Codes
+    An export of codes (Qualtrics "numeric values", SPSS/Stata values without labels) matches
+    through the levels' and options' codes: "20" reads as the level with code 20, "1,5" as
+    options 1 and 5; a boolean question may list two ``levels`` (labelled yes and no) to give
+    the codes its export uses (Qualtrics writes Yes 1, No 2). A select-all exported as one
+    column per option (1 or blank) is joined by the reader (:mod:`ipo_research.survey.layouts`,
+    options' ``source``) before cleaning sees it.
 Missing
     Blank cells are missing. The codebook's global ``missing_codes`` and the question's own
     ``missing`` answers are set missing and logged as ``missing_code``.
@@ -417,6 +424,13 @@ def _recode_boolean(text, norm, question):
     values = pd.Series(pd.NA, index=text.index, dtype="boolean")
     values[norm.isin(_TRUE)] = True
     values[norm.isin(_FALSE)] = False
+    if question.levels:  # the codes an export uses for yes and no (a numeric export's 1 and 2)
+        lookup = {}
+        for level in question.levels:
+            truth = normalize_texts(pd.Series([level.label])).iloc[0] in _TRUE
+            lookup.update(dict.fromkeys(normalize_texts(pd.Series(level.spellings)), truth))
+        coded = norm.map(lookup)
+        values = values.mask(coded.notna(), coded.astype("boolean"))
     rule = pd.Series(np.where(norm.isin(_CANONICAL_BOOLEAN), None, "boolean_variant"),
                      index=text.index, dtype="string").where(values.notna(), "unknown_label")
     return {question.id: values}, values.astype("string"), rule

@@ -58,7 +58,7 @@ CODEBOOK_FIELDS = {
     "section": ("id", "title"),
     "question": ("id", "section", "type", "text", "source", "pii", "unit", "range", "levels",
                  "options", "max_select", "missing", "note"),
-    "level": ("code", "label", "aliases"),
+    "level": ("code", "label", "aliases", "source"),
     "index": ("id", "title", "items", "transform", "method", "min_items"),
 }
 
@@ -75,11 +75,15 @@ class Level:
         The text a respondent saw.
     aliases : tuple of str
         Other spellings that mean this level.
+    source : tuple of str
+        Raw headers of the export column that holds this option alone (a select-all exported
+        as one column per option, e.g. ``Q8_1``); options only.
     """
 
     code: str | int
     label: str
     aliases: tuple[str, ...] = ()
+    source: tuple[str, ...] = ()
 
     @property
     def spellings(self) -> tuple[str, ...]:
@@ -110,7 +114,8 @@ class Question:
     range : tuple or None
         Inclusive ``(low, high)`` bounds; ``None`` for an open end.
     levels : tuple of Level
-        Answers of a single or likert question, in display and reference order.
+        Answers of a single or likert question, in display and reference order; for a boolean
+        question, optionally the two codes (labelled Yes and No) its export uses.
     options : tuple of Level
         Options of a multi question.
     max_select : int or None
@@ -436,6 +441,9 @@ def _parse_question(item: Any, position: int, section_ids: set[str],
     options = _parse_levels(item.get("options"), where, "options", problems)
     if qtype in _LEVELLED_TYPES and not levels:
         problems.append(f"{where}: a {qtype} question needs `levels`")
+    if qtype == "boolean" and levels and sorted(_truth_word(level.label) for level in levels) != ["no", "yes"]:
+        problems.append(f"{where}: a boolean question's levels (the codes its export uses) are two, "
+                        "labelled Yes and No")
     if qtype == "multi" and not options:
         problems.append(f"{where}: a multi question needs `options`")
     if qtype == "likert" and any(not isinstance(level.code, int) for level in levels):
@@ -463,6 +471,11 @@ def _parse_question(item: Any, position: int, section_ids: set[str],
     )
 
 
+def _truth_word(label: str) -> str:
+    word = label.strip().lower()
+    return {"true": "yes", "false": "no"}.get(word, word)
+
+
 def _parse_levels(raw: Any, where: str, name: str, problems: list[str]) -> tuple[Level, ...]:
     if raw is None:
         return ()
@@ -476,8 +489,11 @@ def _parse_levels(raw: Any, where: str, name: str, problems: list[str]) -> tuple
             continue
         _check_fields(item, "level", f"{where}, {name[:-1]} '{item['code']}'", problems)
         aliases = item.get("aliases") or ()
+        source = item.get("source") or ()
+        source = (source,) if isinstance(source, str) else source
         levels.append(Level(code=item["code"], label=str(item["label"]),
-                            aliases=tuple(str(alias) for alias in aliases)))
+                            aliases=tuple(str(alias) for alias in aliases),
+                            source=tuple(str(header) for header in source)))
     codes = [str(level.code) for level in levels]
     duplicated = sorted({code for code in codes if codes.count(code) > 1})
     if duplicated:

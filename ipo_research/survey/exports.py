@@ -27,7 +27,7 @@ from ipo_research.survey import layouts
 from ipo_research.exceptions import ConfigError, ReadError
 from ipo_research.paths import project_path, relative_to_root
 
-__all__ = ["RawExport", "read_export"]
+__all__ = ["RawExport", "ExportGrid", "read_export", "read_grid"]
 
 _EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 _STAT_SUFFIXES = {".sav": "spss", ".zsav": "spss", ".dta": "stata"}
@@ -75,6 +75,59 @@ class RawExport:
 
     def __len__(self) -> int:
         return len(self.responses)
+
+
+@dataclass(frozen=True)
+class ExportGrid:
+    """An export's header texts and raw cells, before any codebook maps them.
+
+    Attributes
+    ----------
+    headers : list of list of str
+        Candidate header texts of each column (:func:`ipo_research.survey.layouts.column_headers`).
+    body : pandas.DataFrame
+        The raw text cells of the responses; columns are positions.
+    layout : str
+    path : str
+        The file, relative to the project root.
+    """
+
+    headers: list
+    body: pd.DataFrame
+    layout: str
+    path: str
+
+
+def read_grid(path: str | Path, *, layout: str | None = None) -> ExportGrid:
+    """Read an export's headers and cells without a codebook (for drafting one).
+
+    Parameters
+    ----------
+    path : str or Path
+        The export; relative paths are resolved against the project root.
+    layout : str, optional
+        Force a layout instead of detecting it.
+
+    Returns
+    -------
+    ExportGrid
+
+    Raises
+    ------
+    ReadError
+        As :func:`read_export` does for a file it cannot read.
+    """
+    resolved = project_path(path)
+    shown = relative_to_root(resolved)
+    grid, _, suffix = _read_grid(resolved, shown)
+    head = [list(grid.iloc[row]) for row in range(min(3, len(grid)))]
+    layout = layout or layouts.detect_layout(head, suffix=suffix)
+    rows = layouts.header_row_count(layout)
+    if len(grid) <= rows:
+        raise ReadError(f"{shown}: the file has header row(s) but no responses. Export it again "
+                        "with the responses included.")
+    return ExportGrid(headers=layouts.column_headers(head[:rows], layout),
+                      body=grid.iloc[rows:].reset_index(drop=True), layout=layout, path=shown)
 
 
 def read_export(path: str | Path, codebook, *, layout: str | None = None) -> RawExport:

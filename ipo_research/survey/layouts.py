@@ -10,7 +10,8 @@ Layouts
     One header row of question ids, ``source`` entries or question texts.
 ``qualtrics``
     Row 1 export tags (``Q5``, ``Q22_1``, ``Q9_6_TEXT``), row 2 question texts, row 3
-    ``{"ImportId": "QID5"}``. Any of the three may match a ``source`` entry.
+    ``{"ImportId": "QID5"}`` (older exports: a bare ``QID5-1`` or ``QID1-TEXT``, which also
+    matches as ``QID5_1`` and ``QID1_TEXT``). Any of them may match a ``source`` entry.
 ``surveymonkey``
     Row 1 question text (on the first column of a question only), row 2 the option or item
     of that column (``Response`` or ``Open-Ended Response`` for one-column questions).
@@ -25,7 +26,8 @@ How headers map
 A header maps to a question when, compared case-insensitively after trimming, it equals the
 question's id, one of its ``source`` entries or its text. A column holding one option of a
 multi question (SurveyMonkey, split Qualtrics or SPSS exports) maps through
-``{question} - {option label}`` or ``{id}__{code}``; the reader then joins the labels of the
+``{question} - {option label}``, ``{id}__{code}`` or one of the option's own ``source`` headers
+(``Q8_1``); the reader then joins the labels of the
 chosen options with "; " into one raw column ``{id}``, so every layout reaches cleaning in the
 same shape: one raw text column per question. A cell counts as "chosen" unless it is blank or
 reads 0, false, no or "not selected"; a row with no option chosen is unanswered.
@@ -55,6 +57,7 @@ __all__ = [
     "map_columns",
     "assemble_responses",
     "metadata_frame",
+    "is_metadata",
 ]
 
 LAYOUTS = ("plain", "qualtrics", "surveymonkey", "google_forms", "spss", "stata")
@@ -63,6 +66,7 @@ _HEADER_ROWS = {"plain": 1, "qualtrics": 3, "surveymonkey": 2, "google_forms": 1
 _FIRST_DATA_ROW = {"plain": 2, "qualtrics": 4, "surveymonkey": 3, "google_forms": 2, "spss": 1, "stata": 1}
 _SURVEYMONKEY_PLAIN_COLUMN = {"", "response", "open-ended response", "responses"}
 _GRID_ITEM = re.compile(r"^(?P<stem>.+?)\s*\[(?P<item>[^\]]+)\]\s*$")
+_OLD_IMPORT_ID = re.compile(r"^QID\d+(-[A-Za-z0-9]+)+$")
 _NOT_CHOSEN = {"", "0", "0.0", "false", "no", "not selected", "unchecked", "nan"}
 # Compared after removing everything but letters and digits: "IP Address" -> "ipaddress".
 _METADATA = {
@@ -134,7 +138,8 @@ def detect_layout(head: list[list[str]], *, suffix: str = ".csv") -> str:
         return "stata"
     first = [_squash(cell) for cell in head[0]] if head else []
     second = [cell.strip().lower() for cell in head[1]] if len(head) > 1 else []
-    if len(head) > 2 and any(cell.strip().startswith('{"ImportId"') for cell in head[2]):
+    if len(head) > 2 and any(cell.strip().startswith('{"ImportId"') or _OLD_IMPORT_ID.match(cell.strip())
+                             for cell in head[2]):
         return "qualtrics"
     if {"respondentid", "collectorid"} & set(first) or (
         {"response", "open-ended response"} & set(second)
@@ -172,7 +177,7 @@ def column_headers(head: list[list[str]], layout: str) -> list[list[str]]:
     """
     width = len(head[0])
     if layout == "qualtrics":
-        return [[head[0][c], _import_id(head[2][c]), head[1][c]] for c in range(width)]
+        return [_qualtrics_headers(head[0][c], head[1][c], head[2][c]) for c in range(width)]
     if layout == "surveymonkey":
         return _surveymonkey_headers(head[0], head[1])
     if layout in ("spss", "stata"):
@@ -264,9 +269,14 @@ def _map_one(position, column, keys, questions, options) -> ColumnMapping:
         found = _split_option_header(key, questions, by_label)
         if found:
             return ColumnMapping(position, header, "option", *found)
-    if any(_squash(text) in _METADATA for text in column if text):
+    if is_metadata(column):
         return ColumnMapping(position, header, "metadata")
     return ColumnMapping(position, header, "unmapped")
+
+
+def is_metadata(texts: list[str]) -> bool:
+    """Whether a column's header texts name platform metadata (dates, IP address, progress...)."""
+    return any(_squash(text) in _METADATA for text in texts if text)
 
 
 def _split_option_header(key: str, questions: dict, by_label: dict):
@@ -299,13 +309,21 @@ def _lookups(codebook) -> tuple[dict, tuple[dict, dict]]:
         questions.setdefault(key, owner)
     by_name: dict[str, tuple] = {}
     by_label: dict[tuple, tuple] = {}
+    # One normalisation for every option spelling and header (per-option calls are slow).
+    entries, texts = [], []
     for question in codebook.questions:
         for option in question.options:
             found = (question.id, str(option.code), option.label)
             by_name[f"{question.id}__{option.code}".lower()] = found
-            spellings = pd.Series([option.label, str(option.code), *option.aliases], dtype="string")
-            for spelling in normalize_texts(spellings):
-                by_label.setdefault((question.id, spelling), found)
+            for kind, group in (("source", option.source),
+                                ("label", (option.label, str(option.code), *option.aliases))):
+                entries += [(kind, question.id, found)] * len(group)
+                texts += list(group)
+    for (kind, question_id, found), text in zip(entries, normalize_texts(pd.Series(texts, dtype="string"))):
+        if kind == "source":
+            by_name.setdefault(text, found)
+        else:
+            by_label.setdefault((question_id, text), found)
     return questions, (by_name, by_label)
 
 
@@ -345,6 +363,14 @@ def _surveymonkey_headers(first: list[str], second: list[str]) -> list[list[str]
             headers.append([stem])
         else:
             headers.append([f"{stem} - {sub}", sub])
+    return headers
+
+
+def _qualtrics_headers(tag: str, text: str, import_cell: str) -> list[str]:
+    import_id = _import_id(import_cell)
+    headers = [tag, import_id, text]
+    if _OLD_IMPORT_ID.match(import_id.strip()):
+        headers.append(import_id.strip().replace("-", "_"))
     return headers
 
 

@@ -28,6 +28,7 @@ import yaml
 
 from ipo_research.synth._export import metadata_columns, render_answers
 from ipo_research.synth._mess import Mess
+from ipo_research.synth._qsf import survey_file
 from ipo_research.synth._rows import add_duplicates, assemble_export
 from ipo_research.synth._truth import (
     CAPACITY_FORMULA, ITEM_NOISE_SD, ITEM_SCALES, LATENT_BETA, LATENT_NOISE_SD, capacity_values,
@@ -46,6 +47,7 @@ __all__ = [
     "synthesize_truth",
     "synthesize_export",
     "write_synthetic_export",
+    "write_synthetic_qsf",
     "write_mess_log",
     "planted_effects",
     "write_planted_effects",
@@ -183,6 +185,27 @@ def write_synthetic_export(path, *, codebook, n: int = 75, seed: int = 2016) -> 
     export = synthesize_export(codebook, n=n, seed=seed)
     # Minimal quoting, as a Qualtrics download: fields with commas, quotes or line breaks only.
     return _write_text(path, export.to_csv(index=False, lineterminator="\n"))
+
+
+def write_synthetic_qsf(path, *, codebook) -> Path:
+    """Write the synthetic survey's Qualtrics survey file (``.qsf``), generated from the codebook.
+
+    Drafting a codebook from it and the synthetic export (``ipo-research codebook draft``) gives
+    back the codebook's questions; see :mod:`ipo_research.synth._qsf` for how each question is
+    written.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.qsf`` to write; relative paths are resolved against the project root.
+    codebook : Codebook
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    return _write_text(path, survey_file(codebook))
 
 
 def write_mess_log(path, *, codebook, n: int = 75, seed: int = 2016) -> Path:
