@@ -135,7 +135,7 @@ def load_model_specs(path: str | Path = MODELS_PATH, *,
     shown = relative_to_root(resolved)
     if not resolved.is_file():
         raise ModelSpecError(f"{shown}: models file not found. Pass --models with a models YAML "
-                             "file (the schema is in DESIGN.md).")
+                             "file (the schema is in docs/design.md).")
     try:
         raw = yaml.safe_load(resolved.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as error:
@@ -168,7 +168,7 @@ def model_specs_from_dict(raw: Any, *, source: str = "models",
     """
     if not isinstance(raw, dict) or not isinstance(raw.get("models"), list) or not raw["models"]:
         raise ModelSpecError(f"{source}: a models file is a mapping with a non-empty `models:` list "
-                             "(see DESIGN.md, Model specs).")
+                             "(see docs/design.md, Model specs).")
     known = None if columns is None else set(columns)
     problems: list[str] = []
     specs: list[ModelSpec] = []

@@ -48,6 +48,7 @@ ul.params{margin:0;padding-left:1em;font-size:0.9em}
 .status-failed{color:#b2182b;font-weight:600}
 .status-skipped{color:#8c510a;font-weight:600}
 code{font-size:0.92em}
+td.error{white-space:pre-wrap}
 """
 
 OWN_SCRIPTS: tuple[str, ...] = ()
@@ -298,7 +299,7 @@ def _runs_table(runs: list[dict[str, Any]]) -> str:
             f'<td class="status-{html.escape(status)}">{html.escape(status)}</td>'
             f'<td class="num">{"" if duration is None else f"{duration:.1f}"}</td>'
             f"<td>{links}</td>"
-            f"<td>{html.escape(str(run.get('error') or ''))}</td>"
+            f'<td class="error">{html.escape(str(run.get("error") or ""))}</td>'
             "</tr>"
         )
     rows += ["</tbody>", "</table>"]

@@ -318,7 +318,7 @@ def load_codebook(path: str | Path = CODEBOOK_PATH) -> Codebook:
     if not resolved.is_file():
         raise CodebookError(
             f"{shown}: codebook not found. Pass --codebook with the path of a codebook YAML "
-            "file (the schema is in DESIGN.md)."
+            "file (the schema is in docs/design.md)."
         )
     try:
         raw = yaml.safe_load(resolved.read_text(encoding="utf-8"))
