@@ -39,15 +39,15 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hostile_export")]
 
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
-# Each answer mentions a theme's word, so the growth page quotes it; none looks like a name.
+# Each answer carries its own theme's word, so the growth page quotes it; none looks like a name.
 LESSONS = [
     "funding came late <script>alert(2)</script>",
-    "funding dried up <img src=x onerror=alert(1)>",
-    "funding was short [click](javascript:alert(3))",
-    "funding and budget ![pic](javascript:alert(4)) <iframe src=javascript:alert(5)></iframe>",
-    "funding <svg onload=alert(6)> **bold** _it_ `code` # heading | a | b |",
-    "funding gone \u202egnp.exe\u202c right to left",
-    "funding =HYPERLINK(\"http://example.invalid\",\"x\") +cmd @SUM(A1)",
+    "staff burned out <img src=x onerror=alert(1)>",
+    "our data was thin [click](javascript:alert(3))",
+    "the party ![pic](javascript:alert(4)) <iframe src=javascript:alert(5)></iframe>",
+    "candidates <svg onload=alert(6)> **bold** _it_ `code` # heading | a | b |",
+    "coalitions \u202egnp.exe\u202c right to left",
+    "=cmd|' /C calc'!A0 deep canvass +cmd @SUM(A1)",
     "funding <img src=x onerror=\"document.title='PWNED'\">",
 ]
 VISION = "year-round field program <script>alert(7)</script> " + "long answer " * 20_000
@@ -109,7 +109,8 @@ def _visit(browser, page_path: Path) -> dict:
     page = browser.new_page()
     seen = {"dialogs": [], "errors": [], "requests": [], "page_errors": []}
     page.on("dialog", lambda dialog: (seen["dialogs"].append(dialog.message), dialog.dismiss()))
-    page.on("console", lambda message: message.type == "error" and seen["errors"].append(message.text))
+    errors = seen["errors"]
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     page.on("pageerror", lambda error: seen["page_errors"].append(str(error)))
     page.on("request", lambda request: None if request.url.startswith(("file://", "data:"))
             else seen["requests"].append(request.url))
@@ -117,6 +118,7 @@ def _visit(browser, page_path: Path) -> dict:
     page.wait_for_timeout(300)
     seen["title"] = page.title()
     seen["text"] = page.inner_text("body")
+    seen["errors"] = list(seen["errors"])  # the probe below is refused loudly, on purpose
     # The second line of defence: markup that got past the escaping still does not run.
     seen["probe"] = page.evaluate("""() => new Promise(done => {
         const refused = [];

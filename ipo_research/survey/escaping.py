@@ -63,7 +63,7 @@ def escape_markdown(text: object) -> str:
     Parameters
     ----------
     text : object
-        Anything; it is shown through ``str``.
+        An answer, a label or a name (anything else through ``str``).
 
     Returns
     -------
