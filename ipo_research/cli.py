@@ -1,6 +1,8 @@
 """The ``ipo-research`` command line.
 
-Each subcommand parses its options here and calls one public function of the package. Errors
+Each subcommand parses its options here and calls one public function of the package. Paths
+typed on the command line are relative to the current folder; defaults (and notebook
+parameters) are relative to the project root. Errors
 derived from :class:`~ipo_research.exceptions.IpoResearchError` end the command with their exit
 code (1 data or notebook failed, 2 usage or configuration) and their message alone; ``--debug``
 shows the traceback as well.
@@ -11,14 +13,26 @@ from __future__ import annotations
 import argparse
 import sys
 import traceback
+from pathlib import Path
 
 from ipo_research.exceptions import IpoResearchError
-from ipo_research.paths import CODEBOOK_PATH, MODELS_PATH, REPORTS_DIR, SYNTHETIC_EXPORT_PATH, relative_to_root
+from ipo_research.paths import (CODEBOOK_PATH, MODELS_PATH, REPORTS_DIR, SYNTHETIC_EXPORT_PATH, portable_path,
+                                relative_to_root)
 
 __all__ = ["main", "build_parser"]
 
 # The export layouts of ipo_research.survey.layouts.LAYOUTS, listed here so `--help` stays fast.
 _LAYOUTS = ("plain", "qualtrics", "surveymonkey", "google_forms", "spss", "stata")
+
+
+def _typed_path(value: str) -> str:
+    """A path typed on the command line, relative to the current folder like any command's.
+
+    Returned as the package passes paths on: relative to the project root when inside it (so
+    notebook parameters and the manifest stay portable), absolute otherwise. Defaults are not
+    typed and stay relative to the project root.
+    """
+    return portable_path(Path(value).expanduser())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,28 +46,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="execute the notebooks of notebooks/pipeline.yaml")
     run.add_argument("stages", nargs="*", metavar="STAGE", help="stages to run (default: all)")
-    run.add_argument("--data", help="survey export to analyse (default: the synthetic export)")
-    run.add_argument("--codebook", help=f"codebook YAML (default: {relative_to_root(CODEBOOK_PATH)})")
-    run.add_argument("--models", help=f"model specs YAML (default: {relative_to_root(MODELS_PATH)})")
-    run.add_argument("--out", help=f"output folder (default: {relative_to_root(REPORTS_DIR)})")
+    run.add_argument("--data", type=_typed_path, help="survey export to analyse (default: the synthetic export)")
+    run.add_argument("--codebook", type=_typed_path, help=f"codebook YAML (default: {relative_to_root(CODEBOOK_PATH)})")
+    run.add_argument("--models", type=_typed_path, help=f"model specs YAML (default: {relative_to_root(MODELS_PATH)})")
+    run.add_argument("--out", type=_typed_path, help=f"output folder (default: {relative_to_root(REPORTS_DIR)})")
     run.add_argument("-p", "--parameter", action="append", default=[], metavar="NAME=VALUE",
                      help="notebook parameter, repeatable")
     run.add_argument("--jobs", type=int, default=None, help="parallel runs (default: number of cores)")
     run.add_argument("--force", action="store_true", help="redo every run, even if nothing changed")
-    run.add_argument("--pipeline", help=argparse.SUPPRESS)  # another pipeline file, for tests
+    run.add_argument("--pipeline", type=_typed_path, help=argparse.SUPPRESS)  # another pipeline file, for tests
     run.set_defaults(handler=_cmd_run)
 
     validate = commands.add_parser("validate", help="check an export against the codebook")
-    validate.add_argument("data", help="survey export (CSV, XLSX, SAV or DTA)")
-    validate.add_argument("--codebook", default=str(relative_to_root(CODEBOOK_PATH)))
+    validate.add_argument("data", type=_typed_path, help="survey export (CSV, XLSX, SAV or DTA)")
+    validate.add_argument("--codebook", type=_typed_path, default=CODEBOOK_PATH)
     validate.add_argument("--layout", default=None, choices=_LAYOUTS,
                           help="force the export layout instead of detecting it")
     validate.set_defaults(handler=_cmd_validate)
 
     clean = commands.add_parser("clean", help="clean an export into OUT/data")
-    clean.add_argument("data", help="survey export (CSV, XLSX, SAV or DTA)")
-    clean.add_argument("--codebook", default=str(relative_to_root(CODEBOOK_PATH)))
-    clean.add_argument("--out", default=str(relative_to_root(REPORTS_DIR)))
+    clean.add_argument("data", type=_typed_path, help="survey export (CSV, XLSX, SAV or DTA)")
+    clean.add_argument("--codebook", type=_typed_path, default=CODEBOOK_PATH)
+    clean.add_argument("--out", type=_typed_path, default=REPORTS_DIR)
     clean.add_argument("--layout", default=None, choices=_LAYOUTS,
                        help="force the export layout instead of detecting it")
     clean.set_defaults(handler=_cmd_clean)
@@ -61,20 +75,20 @@ def build_parser() -> argparse.ArgumentParser:
     synth = commands.add_parser("synth", help="write a synthetic export with planted effects")
     synth.add_argument("--n", type=int, default=75, help="number of organizations (default 75)")
     synth.add_argument("--seed", type=int, default=2016, help="random seed (default 2016)")
-    synth.add_argument("--out", default=str(relative_to_root(SYNTHETIC_EXPORT_PATH)), help="CSV to write")
-    synth.add_argument("--codebook", default=str(relative_to_root(CODEBOOK_PATH)))
+    synth.add_argument("--out", type=_typed_path, default=SYNTHETIC_EXPORT_PATH, help="CSV to write")
+    synth.add_argument("--codebook", type=_typed_path, default=CODEBOOK_PATH)
     synth.set_defaults(handler=_cmd_synth)
 
     _add_codebook_command(commands)
 
     status = commands.add_parser("status", help="say what a run would redo, and why")
-    status.add_argument("--out", help=f"output folder (default: {relative_to_root(REPORTS_DIR)})")
-    status.add_argument("--data")
-    status.add_argument("--codebook")
-    status.add_argument("--models")
+    status.add_argument("--out", type=_typed_path, help=f"output folder (default: {relative_to_root(REPORTS_DIR)})")
+    status.add_argument("--data", type=_typed_path)
+    status.add_argument("--codebook", type=_typed_path)
+    status.add_argument("--models", type=_typed_path)
     status.add_argument("-p", "--parameter", action="append", default=[], metavar="NAME=VALUE")
     status.add_argument("stages", nargs="*", metavar="STAGE", help="stages to check (default: all)")
-    status.add_argument("--pipeline", help=argparse.SUPPRESS)  # another pipeline file, for tests
+    status.add_argument("--pipeline", type=_typed_path, help=argparse.SUPPRESS)  # another pipeline file, for tests
     status.set_defaults(handler=_cmd_status)
     return parser
 

@@ -7,7 +7,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from ipo_research.report.banner import banner_html
-from ipo_research.report.pages import page_paths, render_pages, write_index
+from ipo_research.report.pages import (content_security_policy, page_paths, render_pages, sanitize_html,
+                                     write_index)
 
 CODE = "print('the code line reviewers should not see')"
 
@@ -111,3 +112,91 @@ def test_pages_with_a_banner_are_identical_across_renders(executed, tmp_path):
     second = render_pages(executed, out_dir=tmp_path / "b", run_id="r", banner=banner)
     for kind in first:
         assert (tmp_path / "a" / first[kind]).read_bytes() == (tmp_path / "b" / second[kind]).read_bytes()
+
+
+HOSTILE_HTML = ('<img src=x onerror="alert(1)"><script>alert(2)</script>'
+                '<a href="javascript:alert(3)">click</a><iframe src="https://example.org"></iframe>'
+                '<svg onload="alert(4)"></svg><div style="background:url(https://example.org/x)">t</div>')
+
+
+@pytest.fixture()
+def hostile(tmp_path):
+    """An executed notebook whose outputs carry live markup in HTML, Markdown and JavaScript."""
+    outputs = [
+        new_output("display_data", data={"text/html": HOSTILE_HTML, "text/plain": "x"}),
+        new_output("display_data", data={"text/markdown": "[click](javascript:alert(5)) <b onmouseover=alert(6)>b</b>"}),
+        new_output("display_data", data={"application/javascript": "alert(7)", "text/plain": "js"}),
+    ]
+    nb = new_notebook(cells=[new_code_cell("show()", execution_count=1, outputs=outputs)])
+    path = tmp_path / "notebooks" / "05_growth.ipynb"
+    path.parent.mkdir()
+    nbformat.write(nb, path)
+    return path
+
+
+def _tags_and_attributes(page: str):
+    from html.parser import HTMLParser
+
+    found = {"tags": [], "attributes": []}
+
+    class Reader(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            found["tags"].append(tag)
+            found["attributes"] += attrs
+
+    Reader().feed(page)
+    return found
+
+
+def test_pages_keep_no_script_handler_javascript_url_or_iframe_from_outputs(hostile, tmp_path):
+    pages = render_pages(hostile, out_dir=tmp_path, run_id="05_growth")
+    for page in pages.values():
+        text = (tmp_path / page).read_text()
+        found = _tags_and_attributes(text)
+        assert "script" not in found["tags"] and "iframe" not in found["tags"]
+        assert "svg" not in found["tags"]
+        assert not [name for name, _ in found["attributes"] if name.startswith("on")]
+        values = " ".join(value or "" for _, value in found["attributes"])
+        assert "javascript:" not in values and "example.org" not in values
+        assert "alert(7)" not in text
+        assert ">click</a>" in text and ">b</b>" in text  # the harmless text stays
+
+
+def test_pages_load_nothing_from_the_network_and_carry_the_csp(executed, tmp_path):
+    pages = render_pages(executed, out_dir=tmp_path, run_id="02_landscape")
+    for page in pages.values():
+        text = (tmp_path / page).read_text()
+        found = _tags_and_attributes(text)
+        assert "script" not in found["tags"]
+        sources = [value for name, value in found["attributes"] if name in ("src", "href")]
+        assert all(value.startswith(("data:", "#")) for value in sources), sources
+        head = text[:text.index("<title>")]
+        assert f'content="{content_security_policy()}"' in head
+        assert "script-src 'none'" in content_security_policy()
+
+
+def test_index_carries_the_csp_and_no_script(tmp_path):
+    text = write_index(tmp_path, MANIFEST).read_text()
+    assert f'content="{content_security_policy()}"' in text[:text.index("<title>")]
+    assert "script" not in _tags_and_attributes(text)["tags"]
+
+
+def test_csp_allows_the_packages_own_scripts_by_their_sha256():
+    import base64
+    import hashlib
+
+    script = "document.body.dataset.ready = 1;"
+    expected = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    policy = content_security_policy([script])
+    assert f"script-src 'sha256-{expected}';" in policy
+    assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+
+
+def test_sanitize_keeps_the_banner_and_pandas_tables_readable():
+    banner = banner_html(synthetic=True, source="data/synthetic/x.csv")
+    cleaned = sanitize_html(banner)
+    assert "SYNTHETIC DATA" in cleaned and "background:#fee0b6" in cleaned.replace(" ", "")
+    import pandas as pd
+
+    table = pd.DataFrame({"a": ["<b>x</b>"], "b": [1]}).to_html()
+    assert "&lt;b&gt;x&lt;/b&gt;" in sanitize_html(table) and "<table" in sanitize_html(table)

@@ -13,6 +13,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from ipo_research.survey.escaping import escape_markdown
+
 __all__ = [
     "is_shown",
     "percent",
@@ -153,7 +155,7 @@ def frequency_sentence(table: pd.DataFrame, *, subject: str, top: int = 2) -> st
     leading = shown[shown["count"] > 0].sort_values("count", ascending=False, kind="stable").head(top)
     if leading.empty:
         return f"No answer on {subject} can be reported without singling out organizations."
-    listed = join_phrases([f"{row.label} ({percent(row.share)})" for row in leading.itertuples()])
+    listed = join_phrases([f"{escape_markdown(row.label)} ({percent(row.share)})" for row in leading.itertuples()])
     noun = "answer is" if len(leading) == 1 else "answers are"
     return f"Of the {answering}organizations answering on {subject}, the most common {noun} {listed}."
 
@@ -173,7 +175,7 @@ def multi_sentence(table: pd.DataFrame, *, subject: str, top: int = 3) -> str:
     answering = table["n"].iloc[0] if len(table) else 0
     if leading.empty:
         return f"No option of {subject} can be reported without singling out organizations."
-    listed = join_phrases([f"{row.label} ({percent(row.share)})" for row in leading.itertuples()])
+    listed = join_phrases([f"{escape_markdown(row.label)} ({percent(row.share)})" for row in leading.itertuples()])
     return (f"Asked about {subject}, {answering} organizations answered; the options chosen most "
             f"often are {listed}.")
 
@@ -265,24 +267,28 @@ def group_difference_sentence(table: pd.DataFrame, *, alpha: float = 0.05,
 
 
 def quotes_markdown(quotes: pd.DataFrame) -> str:
-    """Quotes grouped by theme as a Markdown list (or a sentence saying there are none)."""
+    """Quotes grouped by theme as a Markdown list (or a sentence saying there are none).
+
+    Quotes and labels are respondents' and the data's text: they are escaped, so they show as
+    typed and never as markup or a link.
+    """
     if quotes.empty:
         return "_No answer is short enough and free enough of names to quote safely._"
     lines = []
     for label, group in quotes.groupby("label", sort=False):
-        lines.append(f"**{label}**")
-        lines += [f"> “{quote}”" for quote in group["quote"]]
+        lines.append(f"**{escape_markdown(label)}**")
+        lines += [f"> “{escape_markdown(quote)}”" for quote in group["quote"]]
         lines.append("")
     return "\n".join(lines).strip()
 
 
 def _in_sentence(label: str) -> str:
     # "Field program: ..." reads "field program: ..." mid-sentence; "PICO ..." and names inside
-    # the label ("Democratic Party") keep their capitals.
+    # the label ("Democratic Party") keep their capitals. Escaped for Markdown: labels are data.
     label = str(label).rstrip(".")
     if len(label) > 1 and label[0].isupper() and label[1].islower():
-        return label[0].lower() + label[1:]
-    return label
+        label = label[0].lower() + label[1:]
+    return escape_markdown(label)
 
 
 def _answering(table: pd.DataFrame) -> str:

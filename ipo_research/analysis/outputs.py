@@ -24,6 +24,7 @@ from ipo_research.files import atomic_path
 from ipo_research.exceptions import ConfigError
 from ipo_research.paths import project_path
 from ipo_research.analysis.style import FIGURE_DPI, SVG_SALT
+from ipo_research.survey.escaping import escape_csv_cell
 
 __all__ = ["FLOAT_FORMAT", "save_figure", "figure_output", "save_table", "save_text"]
 
@@ -98,7 +99,10 @@ def figure_output(fig, name: str, out_dir: str | Path):
 def save_table(table: pd.DataFrame, name: str, out_dir: str | Path, *, index: bool = False) -> Path:
     """Save a table as ``OUT/tables/<name>.csv`` (UTF-8, ``\\n`` line ends, fixed float format).
 
-    A table of counts must have gone through :mod:`ipo_research.analysis.disclosure` first.
+    A table of counts must have gone through :mod:`ipo_research.analysis.disclosure` first. A
+    text cell that a spreadsheet would read as a formula (starting with ``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return) is written with a leading ``'`` so it shows as text
+    (:func:`ipo_research.survey.escaping.escape_csv_cell`); numbers are written unchanged.
 
     Parameters
     ----------
@@ -118,9 +122,14 @@ def save_table(table: pd.DataFrame, name: str, out_dir: str | Path, *, index: bo
     path = _output_folder(out_dir, "tables", name) / f"{name}.csv"
     # Published tables mix numbers and marks ("<3", "c") in one column; format the floats of
     # such object columns the same way, so every float is written with six significant digits.
-    formatted = table.map(lambda value: float(FLOAT_FORMAT % value) if isinstance(value, float) else value)
+    # Text cells a spreadsheet would read as a formula get a leading "'" (OWASP); so do labels
+    # in the index and the header, which come from the data as well. Numbers are untouched.
+    formatted = table.map(lambda value: float(FLOAT_FORMAT % value) if isinstance(value, float)
+                          else escape_csv_cell(value))
+    formatted.columns = formatted.columns.map(escape_csv_cell)
     if index:
-        formatted = formatted.rename_axis(table.index.name or "row")
+        formatted.index = formatted.index.map(escape_csv_cell)
+        formatted = formatted.rename_axis(escape_csv_cell(table.index.name or "row"))
     with atomic_path(path) as partial:
         formatted.to_csv(partial, index=index, float_format=FLOAT_FORMAT, lineterminator="\n",
                          encoding="utf-8")

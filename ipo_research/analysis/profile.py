@@ -16,6 +16,7 @@ import pandas as pd
 
 from ipo_research.analysis import describe, disclosure, narrative, outputs, plots
 from ipo_research.exceptions import ConfigError
+from ipo_research.survey.escaping import escape_markdown
 
 __all__ = [
     "Profile",
@@ -105,12 +106,12 @@ def profile_intro(profile: Profile) -> str:
     """The opening sentence of the page, as Markdown (no numbers when not reportable)."""
     if not profile.reportable:
         return (f"**Too few organizations to report.** Fewer than {profile.threshold} "
-                f"organizations in this survey gave *{profile.group_label}* as their answer "
+                f"organizations in this survey gave *{escape_markdown(profile.group_label)}* as their answer "
                 f"(or too few gave another answer), so this page shows no numbers: with so few, "
                 "any figure could identify an organization. The other profile pages and the "
                 "landscape notebook include these organizations in their totals.")
     return (f"This page compares organizations whose {profile.group_by.replace('_', ' ')} is "
-            f"*{profile.group_label}* with all other organizations in the survey. Each table "
+            f"*{escape_markdown(profile.group_label)}* with all other organizations in the survey. Each table "
             f"hides counts below {profile.threshold} (see the note under each table).")
 
 
@@ -226,4 +227,4 @@ def differences_sentence(profile: Profile, tables: list[pd.DataFrame]) -> str:
         return _NOT_REPORTED
     combined = pd.concat([table[["p_value"]] for table in tables])
     return narrative.group_difference_sentence(
-        combined, groups_word=f"{profile.group_label} and all other organizations")
+        combined, groups_word=f"{escape_markdown(profile.group_label)} and all other organizations")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ipo_research.models.specs import ModelSpec
+from ipo_research.survey.escaping import escape_markdown, markdown_code
 
 __all__ = ["sample_sentence", "findings_sentence", "mice_sentence", "bootstrap_sentence",
            "model_summary", "run_summary", "robustness_summary", "reliability_sentence",
@@ -81,7 +82,7 @@ def findings_sentence(coefficients: pd.DataFrame, *, family: str, level: float =
         return (f"No term's {level:.0%} interval excludes zero: with this many observations the "
                 "data cannot tell these associations apart from none.")
     listed = "; ".join(
-        f"`{row.term}` {row.estimate:+.3f} [{row.conf_low:.3f}, {row.conf_high:.3f}]"
+        f"{markdown_code(row.term)} {row.estimate:+.3f} [{row.conf_low:.3f}, {row.conf_high:.3f}]"
         for row in clear.itertuples()
     )
     verb = "has its" if len(clear) == 1 else "have"
@@ -105,7 +106,7 @@ def mice_sentence(comparison: pd.DataFrame) -> str:
     shift = (comparison["mice_estimate"] - comparison["cc_estimate"]).abs() / comparison["cc_std_error"]
     largest = comparison.loc[shift.idxmax()]
     return (f"Imputation uses {int(largest['mice_n_obs'])} rather than {int(largest['cc_n_obs'])} "
-            f"rows. The largest move is in `{largest['term']}`: {largest['cc_estimate']:.3f} "
+            f"rows. The largest move is in {markdown_code(largest['term'])}: {largest['cc_estimate']:.3f} "
             f"(complete cases) against {largest['mice_estimate']:.3f} (imputed), "
             f"{shift.max():.1f} complete-case standard errors; the fraction of missing information "
             f"ranges from {comparison['fmi'].min():.2f} to {comparison['fmi'].max():.2f}.")
@@ -148,9 +149,9 @@ def model_summary(spec: ModelSpec, statistics: dict, coefficients: pd.DataFrame,
     str
     """
     family = _FAMILY_NAMES.get(spec.family, spec.family)
-    lines = [f"**{spec.title}** (`{spec.id}`, {family}, {spec.cov_type} standard errors)."]
+    lines = [f"**{escape_markdown(spec.title)}** ({markdown_code(spec.id)}, {family}, {spec.cov_type} standard errors)."]
     if spec.question:
-        lines.append(f"*Question:* {spec.question}")
+        lines.append(f"*Question:* {escape_markdown(spec.question)}")
     lines.append(sample_sentence(statistics, unit=unit))
     lines.append(findings_sentence(coefficients, family=spec.family))
     if statistics["small_sample_warning"]:
@@ -175,7 +176,7 @@ def run_summary(run, *, unit: str = "respondent") -> str:
     paragraphs = []
     for fit in run.fits:
         paragraphs.append(model_summary(fit.spec, fit.statistics, fit.coefficients, unit=unit))
-        paragraphs += [f"<small>Note: {note}</small>" for note in fit.notes]
+        paragraphs += [f"<small>Note: {escape_markdown(note)}</small>" for note in fit.notes]
     return "\n\n".join(paragraphs)
 
 
@@ -193,10 +194,10 @@ def robustness_summary(run) -> str:
     lines = []
     if not run.mice_comparison.empty:
         for model, rows in run.mice_comparison.groupby("model", sort=False):
-            lines.append(f"**{model}**, complete cases against imputed: {mice_sentence(rows)}")
+            lines.append(f"**{escape_markdown(model)}**, complete cases against imputed: {mice_sentence(rows)}")
     if not run.bootstrap.empty:
         for model, rows in run.bootstrap.groupby("model", sort=False):
-            lines.append(f"**{model}**, bootstrap: {bootstrap_sentence(rows)}")
+            lines.append(f"**{escape_markdown(model)}**, bootstrap: {bootstrap_sentence(rows)}")
     return "\n\n".join(lines) or "No model asked for multiple imputation or the bootstrap."
 
 
@@ -215,7 +216,7 @@ def reliability_sentence(table: pd.DataFrame) -> str:
     if table.empty:
         return "The codebook defines no index."
     parts = [
-        f"`{row.index}`: alpha = {row.alpha:.2f} (95% CI {row.conf_low:.2f} to {row.conf_high:.2f}; "
+        f"{markdown_code(row.index)}: alpha = {row.alpha:.2f} (95% CI {row.conf_low:.2f} to {row.conf_high:.2f}; "
         f"{row.n_items} items, {row.n_obs} complete respondents)"
         for row in table.itertuples()
     ]

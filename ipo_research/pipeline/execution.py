@@ -62,10 +62,12 @@ class CellError:
     evalue: str
 
     def describe(self) -> str:
-        """One line for summaries: ``In [4]: ValueError: bad value``."""
+        """The whole error for summaries: ``In [4]: ValueError: bad value``, then any more lines.
+
+        A message that lists several problems (a broken models file) keeps every one of them.
+        """
         where = f"In [{self.cell}]" if self.cell is not None else "kernel"
-        first_line = self.evalue.strip().splitlines()[0] if self.evalue.strip() else ""
-        return f"{where}: {self.ename}: {first_line}".rstrip(": ")
+        return f"{where}: {self.ename}: {self.evalue.strip()}".rstrip(": ")
 
 
 @dataclass(frozen=True)
@@ -238,7 +240,7 @@ def _mark_kernel_failure(partial: Path, failure: Exception) -> CellError:
     from papermill.execute import raise_for_execution_errors
 
     ename = type(failure).__name__
-    evalue = str(failure).strip().splitlines()[0] if str(failure).strip() else "the kernel stopped"
+    evalue = str(failure).strip() or "the kernel stopped"
     if not partial.is_file():
         return CellError(None, ename, evalue)
     nb = nbformat.read(partial, as_version=4)

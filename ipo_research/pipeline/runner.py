@@ -240,6 +240,9 @@ class RunResult:
 def run_pipeline(request: RunRequest, *, progress: TextIO | None = None) -> RunResult:
     """Run what is out of date, render it, and write the manifest and the index page.
 
+    The whole run holds the lock on OUT (:mod:`ipo_research.pipeline.lock`): a second run on
+    the same OUT stops at once with :class:`~ipo_research.pipeline.lock.OutputLockedError`.
+
     Parameters
     ----------
     request : RunRequest
@@ -256,13 +259,21 @@ def run_pipeline(request: RunRequest, *, progress: TextIO | None = None) -> RunR
     >>> [run["status"] for run in result.runs]  # doctest: +SKIP
     ['ok', 'ok']
     """
+    from ipo_research.pipeline.lock import OutputLock
+
+    plan(request)  # a usage mistake stops the command before OUT is created or locked
+    with OutputLock(request.out_path, notes=progress or sys.stderr):
+        return _run_locked(request, progress=progress)  # planned again: the manifest is ours now
+
+
+def _run_locked(request: RunRequest, *, progress: TextIO | None) -> RunResult:
     from ipo_research.report.pages import write_index
 
     started_clock, started = time.perf_counter(), _now()
     current = plan(request)
     out = request.out_path
-    for folder in (out, out / "notebooks", out / "html"):
-        remove_temporaries(folder)
+    # Under the lock, any temporary file in OUT is a leftover of a killed run.
+    remove_temporaries(out, recursive=True)
     reporter = _Progress(progress or sys.stderr, total=len(current.decisions))
     fixed = {"started": started, "pipeline": portable_path(current.pipeline.source),
              "notebooks": current.notebooks, **provenance()}
@@ -470,9 +481,11 @@ class _Progress:
             record = records[decision.run.run_id]
             if record["status"] != "ok":
                 page = (record.get("html") or {}).get("full")
+                # The whole error, every line of it (a models file lists all its problems),
+                # the lines after the first indented under the run.
+                error = (record.get("error") or "").strip().replace("\n", "\n" + " " * 6)
                 lines.append(f"  {record['status'].upper():<8} {record['stage']:<12} "
-                             f"{record['id']}: {record.get('error') or ''}"
-                             + (f"  (see {page})" if page else ""))
+                             f"{record['id']}: {error}" + (f"  (see {page})" if page else ""))
         with self.lock:
             print("\n".join(lines), file=self.stream, flush=True)
 

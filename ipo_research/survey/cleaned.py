@@ -17,6 +17,7 @@ from ipo_research.survey.cleaning import CleaningResult, apply_cleaned_dtypes, c
 from ipo_research.exceptions import DataError, ReadError
 from ipo_research.survey.exports import read_export
 from ipo_research.paths import project_path, relative_to_root
+from ipo_research.survey.escaping import FORMULA_STARTS, escape_csv_cell
 from ipo_research.survey.source import SOURCE_RECORD_NAME, is_synthetic
 
 __all__ = ["OUTPUT_NAMES", "write_clean_outputs", "load_responses"]
@@ -118,13 +119,28 @@ def load_responses(data_path: str | Path, codebook) -> pd.DataFrame:
     return apply_cleaned_dtypes(responses, codebook)
 
 
+def _formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    # Raw values are what respondents typed: one that a spreadsheet would read as a formula is
+    # written as text (OWASP's rule, escape_csv_cell). Only the few cells that start with such a
+    # character go through the per-cell rule, so a large log stays fast.
+    safe = frame
+    for column in frame.select_dtypes(include=["object", "string"]).columns:
+        text = frame[column]
+        starts = text.astype("string").str[:1].isin(FORMULA_STARTS).to_numpy(dtype=bool)
+        if starts.any():
+            if safe is frame:
+                safe = frame.copy()
+            safe.loc[starts, column] = text[starts].map(escape_csv_cell)
+    return safe
+
+
 def _write_csv(frame: pd.DataFrame, target: Path) -> None:
     # Arrow writes a large log ten times faster than pandas. Text is always quoted, so a
     # missing value (nothing) and an empty text ("") stay apart.
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = pa.Table.from_pandas(_formula_safe(frame), preserve_index=False)
     pacsv.write_csv(table, target, write_options=pacsv.WriteOptions(quoting_style="needed"))
 
 

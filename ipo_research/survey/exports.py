@@ -197,8 +197,8 @@ def read_export(path: str | Path, codebook, *, layout: str | None = None) -> Raw
 
 def _read_grid(resolved: Path, shown: str) -> tuple[pd.DataFrame, str | None, str]:
     if not resolved.is_file():
-        raise ReadError(f"{shown}: file not found. Check the path (relative paths start at the "
-                        "project root).")
+        raise ReadError(f"{shown}: file not found. Check the path (on the command line it is "
+                        "relative to the current folder, in a notebook parameter to the project root).")
     if resolved.stat().st_size == 0:
         raise ReadError(f"{shown}: the file is empty. Export the survey again.")
     suffix = resolved.suffix.lower()

@@ -382,5 +382,6 @@ def _import_id(cell: str) -> str:
     return str(parsed.get("ImportId", cell)) if isinstance(parsed, dict) else cell
 
 
-def _squash(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.lower())
+def _squash(text: str | None) -> str:
+    # A short row (a header-only file, a truncated one) leaves missing cells as None.
+    return re.sub(r"[^a-z0-9]", "", str(text or "").lower())
