@@ -233,7 +233,8 @@ def test_source_record_names_the_raw_file_relative_to_root_with_its_hash(tmp_pat
     record = json.loads(_clean_into(tmp_path)["source"].read_text())
     raw = FIXTURES / "garden_qualtrics.csv"
     assert record == {"source": raw.relative_to(PROJECT_ROOT).as_posix(),
-                      "sha256": hashlib.sha256(raw.read_bytes()).hexdigest(), "synthetic": False}
+                      "sha256": hashlib.sha256(raw.read_bytes()).hexdigest(), "synthetic": False,
+                      "synthetic_marker": None}
 
 
 def test_quarantine_csv_lists_source_row_key_and_reasons(tmp_path):

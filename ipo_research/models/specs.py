@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-import yaml
 
 from ipo_research.exceptions import ModelSpecError
 from ipo_research.paths import MODELS_PATH, project_path, relative_to_root
+from ipo_research.files import read_yaml
 
 __all__ = [
     "FAMILIES",
@@ -136,11 +136,7 @@ def load_model_specs(path: str | Path = MODELS_PATH, *,
     if not resolved.is_file():
         raise ModelSpecError(f"{shown}: models file not found. Pass --models with a models YAML "
                              "file (the schema is in DESIGN.md).")
-    try:
-        raw = yaml.safe_load(resolved.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise ModelSpecError(f"{shown}: not a readable YAML file ({first_line}). Fix the syntax.") from None
+    raw = read_yaml(resolved, shown=shown, error=ModelSpecError)
     return model_specs_from_dict(raw, source=shown, columns=columns)
 
 

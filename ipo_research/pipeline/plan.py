@@ -27,6 +27,7 @@ import yaml
 from ipo_research.exceptions import ParameterError, PipelineError
 from ipo_research.pipeline.parameters import check_values
 from ipo_research.paths import CODEBOOK_PATH, PIPELINE_PATH, project_path, relative_to_root
+from ipo_research.files import read_yaml
 
 __all__ = ["OUT_PLACEHOLDER", "Stage", "Pipeline", "Run", "load_pipeline", "plan_runs", "parse_assignments"]
 
@@ -178,10 +179,7 @@ def load_pipeline(path: str | Path = PIPELINE_PATH) -> Pipeline:
     where = relative_to_root(path)
     if not path.is_file():
         raise PipelineError(f"{where}: pipeline file not found. Pass an existing pipeline YAML.")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise PipelineError(f"{where}: not valid YAML ({error}). Fix the syntax.") from error
+    raw = read_yaml(path, shown=where, error=PipelineError)
     if not isinstance(raw, dict) or not isinstance(raw.get("stages"), list):
         raise PipelineError(f"{where}: expected a mapping with a 'stages' list.")
     problems = [f"unknown key '{key}' (allowed: {', '.join(sorted(_TOP_KEYS))})"

@@ -17,7 +17,7 @@ from ipo_research.survey.cleaning import CleaningResult, apply_cleaned_dtypes, c
 from ipo_research.exceptions import DataError, ReadError
 from ipo_research.survey.exports import read_export
 from ipo_research.paths import project_path, relative_to_root
-from ipo_research.survey.source import SOURCE_RECORD_NAME, is_synthetic
+from ipo_research.survey.source import SOURCE_RECORD_NAME, synthetic_marker
 
 __all__ = ["OUTPUT_NAMES", "write_clean_outputs", "load_responses"]
 
@@ -60,8 +60,9 @@ def write_clean_outputs(result: CleaningResult, out_dir: str | Path, *,
         raise DataError(f"{relative_to_root(folder)}: cannot create the output folder ({error.strerror}). "
                         "Pass another --out.") from None
     source = project_path(source_path)
+    marker = synthetic_marker(source)
     record = {"source": relative_to_root(source), "sha256": sha256_file(project_path(source)),
-              "synthetic": bool(is_synthetic(source))}
+              "synthetic": marker is not None, "synthetic_marker": marker}
     writers = {
         "responses": lambda target: result.responses.to_parquet(target, index=False, engine="pyarrow"),
         "quarantine": lambda target: _write_csv(result.quarantine, target),
