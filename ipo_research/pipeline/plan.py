@@ -15,6 +15,7 @@ reading the clean stage's output keep their ``data_path: "{out}/data/responses.p
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -29,10 +30,11 @@ from ipo_research.pipeline.parameters import check_values
 from ipo_research.paths import CODEBOOK_PATH, PIPELINE_PATH, project_path, relative_to_root
 from ipo_research.files import read_yaml
 
-__all__ = ["OUT_PLACEHOLDER", "Stage", "Pipeline", "Run", "load_pipeline", "plan_runs", "parse_assignments"]
+__all__ = ["OUT_PLACEHOLDER", "Stage", "Pipeline", "Run", "load_pipeline", "plan_runs", "parse_assignments",
+           "did_you_mean"]
 
 _TOP_KEYS = {"defaults", "inputs", "timeout", "stages"}
-_STAGE_KEYS = {"name", "notebook", "needs", "parameters", "fan_out", "timeout"}
+_STAGE_KEYS = {"name", "description", "notebook", "needs", "parameters", "fan_out", "timeout"}
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 OUT_PLACEHOLDER = "{out}"
@@ -57,6 +59,8 @@ class Stage:
         ``{"codebook_levels": question_id}`` for the levels of a codebook question.
     timeout : float or None
         Seconds a cell may run before the kernel is stopped and the run retried.
+    description : str
+        One line on what the stage shows, for ``run --help``.
     """
 
     name: str
@@ -65,6 +69,7 @@ class Stage:
     parameters: dict[str, Any] = field(default_factory=dict)
     fan_out: dict[str, Any] = field(default_factory=dict)
     timeout: float | None = None
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -101,7 +106,7 @@ class Pipeline:
             if stage.name == name:
                 return stage
         raise PipelineError(
-            f"{relative_to_root(self.source)}: unknown stage '{name}'. "
+            f"{relative_to_root(self.source)}: unknown stage '{name}'.{did_you_mean(name, self.names)} "
             f"Known stages: {', '.join(self.names)}."
         )
 
@@ -235,9 +240,28 @@ def _parse_stage(item: Any, position: int, folder: Path, earlier: list[str],
     timeout = item.get("timeout")
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))):
         problems.append(f"{where}: timeout must be a number of seconds, got {timeout!r}")
+    description = item.get("description") or ""
+    if not isinstance(description, str):
+        problems.append(f"{where}: description must be one line of text")
+        description = ""
     return Stage(name=name, notebook=notebook, needs=tuple(needs),
                  parameters=dict(parameters) if isinstance(parameters, dict) else {},
-                 fan_out=dict(fan_out) if isinstance(fan_out, dict) else {}, timeout=timeout)
+                 fan_out=dict(fan_out) if isinstance(fan_out, dict) else {}, timeout=timeout,
+                 description=description.strip())
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """A " Did you mean 'x'?" hint naming the closest of ``known`` (difflib), or "".
+
+    Examples
+    --------
+    >>> did_you_mean("clen", ["clean", "models"])
+    " Did you mean 'clean'?"
+    >>> did_you_mean("zzz", ["clean"])
+    ''
+    """
+    near = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f" Did you mean '{near[0]}'?" if near else ""
 
 
 def parse_assignments(assignments: Iterable[str]) -> dict[str, str]:
@@ -334,9 +358,10 @@ def _check_overrides_known(overrides: dict[str, str], declarations: dict[str, di
     unknown = [name for name in overrides if name not in known]
     if unknown:
         listing = ", ".join(f"{p.name} ({p.type_name})" for p in known.values())
+        hints = "".join(did_you_mean(name, known) for name in unknown)
         raise ParameterError(
             f"unknown parameter {', '.join(repr(n) for n in unknown)}: no selected notebook "
-            f"declares it. Known parameters: {listing}. Fix the name (-p NAME=VALUE)."
+            f"declares it.{hints} Known parameters: {listing}. Fix the name (-p NAME=VALUE)."
         )
 
 
