@@ -16,6 +16,7 @@ reading the clean stage's output keep their ``data_path: "{out}/data/responses.p
 from __future__ import annotations
 
 import difflib
+import functools
 import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -38,6 +39,7 @@ _STAGE_KEYS = {"name", "description", "notebook", "needs", "parameters", "fan_ou
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 OUT_PLACEHOLDER = "{out}"
+STATE_QUESTION = "state"  # the question the state context table is joined by
 
 
 @dataclass(frozen=True)
@@ -380,6 +382,8 @@ def _stage_runs(pipeline: Pipeline, stage: Stage, declared: dict, *, out: str,
     parameters.update({name: _coerce(raw, declared[name]) for name, raw in overrides.items()
                        if name in declared})
     parameters = {name: _substitute(value, out) for name, value in parameters.items()}
+    if "context_path" not in overrides:
+        parameters = _context_only_with_states(parameters)
     # A fan-out parameter set with -p makes one run, still named by its value.
     grid = {name: [parameters[name]] if name in overrides
             else _grid_values(spec, parameters, pipeline, stage)
@@ -393,6 +397,29 @@ def _stage_runs(pipeline: Pipeline, stage: Stage, declared: dict, *, out: str,
         suffix = "".join(f"__{name}={_file_safe(value)}" for name, value in values.items())
         runs.append((stem + suffix, {name: run_parameters[name] for name in sorted(run_parameters)}))
     return runs
+
+
+def _context_only_with_states(parameters: dict) -> dict:
+    """Leave the state context out (``context_path: ""``) when the codebook has no state question.
+
+    The context table is joined by the ``state`` question (see
+    :func:`ipo_research.models.run.prepare_responses`); a survey without one must not list the
+    IPO state context file among its parameters. ``-p context_path=...`` still sets it.
+    """
+    context, codebook_path = parameters.get("context_path"), parameters.get("codebook_path")
+    if not context or not isinstance(codebook_path, str) or not project_path(codebook_path).is_file():
+        return parameters  # a missing codebook is preflight's to report
+    resolved = project_path(codebook_path)
+    if _has_state_question(str(resolved), resolved.stat().st_mtime_ns):
+        return parameters
+    return {**parameters, "context_path": ""}
+
+
+@functools.lru_cache(maxsize=8)
+def _has_state_question(codebook_path: str, mtime_ns: int) -> bool:  # mtime_ns: reread when edited
+    from ipo_research.survey.codebook import load_codebook
+
+    return load_codebook(codebook_path).has_question(STATE_QUESTION)
 
 
 def _coerce(raw: str, parameter: Any) -> Any:
