@@ -12,8 +12,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 DEFAULT_SEED = 2016
+
+# Property tests check values, not speed: on a shared two-core machine a slow example must not
+# fail a test (hypothesis' default 200 ms deadline did, under load).
+settings.register_profile("ipo", deadline=None)
+settings.load_profile("ipo")
 
 
 def write_default_tables(out_dir: str | Path) -> Path:

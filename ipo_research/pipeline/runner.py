@@ -334,8 +334,8 @@ def _execute(decisions: list[Decision], request: RunRequest, reporter: "_Progres
                 decision = running.pop(future)
                 record = future.result()
                 status[decision.run.run_id] = record["status"]
-                reporter.line(decision.run.run_id, record["status"], record.get("error") or "",
-                              seconds=record["duration_s"])
+                # A failure's error is shown once, in the summary.
+                reporter.line(decision.run.run_id, record["status"], seconds=record["duration_s"])
                 yield record
 
 
