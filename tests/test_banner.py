@@ -73,3 +73,25 @@ def test_real_data_banner_says_confidential_and_escapes_the_name():
     assert "CONFIDENTIAL" in page
     assert "SYNTHETIC" not in page
     assert "&lt;export&gt;" in page
+
+
+def test_data_cleaned_from_a_marked_export_elsewhere_gets_the_synthetic_banner(tmp_path):
+    from ipo_research.pipeline.runner import _data_record
+    from ipo_research.report.banner import data_banner
+    from ipo_research.survey.cleaned import write_clean_outputs
+    from ipo_research.survey.cleaning import clean_responses
+    from ipo_research.survey.codebook import load_codebook
+    from ipo_research.survey.exports import read_export
+
+    export = tmp_path / "elsewhere.csv"
+    shutil.copy(SYNTHETIC_EXPORT_PATH, export)
+    shutil.copy(marker_path(SYNTHETIC_EXPORT_PATH), marker_path(export))
+    codebook = load_codebook()
+    written = write_clean_outputs(clean_responses(read_export(export, codebook), codebook), tmp_path / "out",
+                                  source_path=export)
+    record = json.loads(written["source"].read_text())
+    assert record["synthetic"] is True
+    assert record["synthetic_marker"]["sha256"] == hashlib.sha256(export.read_bytes()).hexdigest()
+    parquet = str(written["responses"])
+    assert "SYNTHETIC DATA" in data_banner(parquet).data  # the pages of every later stage
+    assert _data_record({"data_path": parquet}) == {"path": parquet, "synthetic": True}  # the manifest

@@ -194,7 +194,7 @@ def write_synthetic_export(path, *, codebook, n: int = 75, seed: int = 2016, for
     """
     target = project_path(path)
     if target.exists() and not force:
-        raise ConfigError(f"synth: {relative_to_root(target)} already exists; it was left unchanged. "
+        raise ConfigError(f"{relative_to_root(target)} already exists; it was left unchanged. "
                           "Pass --force to replace it, or choose another --out path.")
     export = synthesize_export(codebook, n=n, seed=seed)
     # Minimal quoting, as a Qualtrics download: fields with commas, quotes or line breaks only.
