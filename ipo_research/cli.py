@@ -5,24 +5,49 @@ typed on the command line are relative to the current folder; defaults (and note
 parameters) are relative to the project root. Errors
 derived from :class:`~ipo_research.exceptions.IpoResearchError` end the command with their exit
 code (1 data or notebook failed, 2 usage or configuration) and their message alone; ``--debug``
-shows the traceback as well.
+(before or after the subcommand) shows the traceback as well.
+
+A subcommand is one entry of :data:`COMMANDS`: its name, a one-line help and a function that
+adds its options to the subparser and sets its handler.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 from ipo_research.exceptions import IpoResearchError
-from ipo_research.paths import (CODEBOOK_PATH, MODELS_PATH, REPORTS_DIR, SYNTHETIC_EXPORT_PATH, portable_path,
-                                relative_to_root)
+from ipo_research.paths import (CODEBOOK_PATH, MODELS_PATH, PIPELINE_PATH, REPORTS_DIR,
+                                SYNTHETIC_EXPORT_PATH, portable_path, relative_to_root)
 
-__all__ = ["main", "build_parser"]
+__all__ = ["COMMANDS", "main", "build_parser", "shown_path"]
 
 # The export layouts of ipo_research.survey.layouts.LAYOUTS, listed here so `--help` stays fast.
 _LAYOUTS = ("plain", "qualtrics", "surveymonkey", "google_forms", "spss", "stata")
+_LAYOUT_HELP = ("force the export layout instead of detecting it: " + ", ".join(_LAYOUTS)
+                + " (default: detected from the file)")
+_DEFAULTS = {
+    "codebook": relative_to_root(CODEBOOK_PATH),
+    "models": relative_to_root(MODELS_PATH),
+    "out": relative_to_root(REPORTS_DIR),
+    "data": relative_to_root(SYNTHETIC_EXPORT_PATH),
+    "pipeline": relative_to_root(PIPELINE_PATH),
+}
+
+
+def shown_path(path: str | Path) -> str:
+    """``path`` as the user should read it: relative to the current folder.
+
+    Examples
+    --------
+    >>> shown_path(Path.cwd() / "reports" / "index.html")
+    'reports/index.html'
+    """
+    return Path(os.path.relpath(Path(path).resolve(), Path.cwd())).as_posix()
 
 
 def _typed_path(value: str) -> str:
@@ -35,82 +60,139 @@ def _typed_path(value: str) -> str:
     return portable_path(Path(value).expanduser())
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``ipo-research``, with one subparser per command."""
-    parser = argparse.ArgumentParser(
-        prog="ipo-research",
-        description="Reproducible analysis of the 2016 survey of Independent Political Organizations.",
-    )
-    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    run = commands.add_parser("run", help="execute the notebooks of notebooks/pipeline.yaml")
-    run.add_argument("stages", nargs="*", metavar="STAGE", help="stages to run (default: all)")
-    run.add_argument("--data", type=_typed_path, help="survey export to analyse (default: the synthetic export)")
-    run.add_argument("--codebook", type=_typed_path, help=f"codebook YAML (default: {relative_to_root(CODEBOOK_PATH)})")
-    run.add_argument("--models", type=_typed_path, help=f"model specs YAML (default: {relative_to_root(MODELS_PATH)})")
-    run.add_argument("--out", type=_typed_path, help=f"output folder (default: {relative_to_root(REPORTS_DIR)})")
-    run.add_argument("-p", "--parameter", action="append", default=[], metavar="NAME=VALUE",
-                     help="notebook parameter, repeatable")
-    run.add_argument("--jobs", type=int, default=None, help="parallel runs (default: number of cores)")
-    run.add_argument("--force", action="store_true", help="redo every run, even if nothing changed")
-    run.add_argument("--pipeline", type=_typed_path, help=argparse.SUPPRESS)  # another pipeline file, for tests
-    run.set_defaults(handler=_cmd_run)
-
-    validate = commands.add_parser("validate", help="check an export against the codebook")
-    validate.add_argument("data", type=_typed_path, help="survey export (CSV, XLSX, SAV or DTA)")
-    validate.add_argument("--codebook", type=_typed_path, default=CODEBOOK_PATH)
-    validate.add_argument("--layout", default=None, choices=_LAYOUTS,
-                          help="force the export layout instead of detecting it")
-    validate.set_defaults(handler=_cmd_validate)
-
-    clean = commands.add_parser("clean", help="clean an export into OUT/data")
-    clean.add_argument("data", type=_typed_path, help="survey export (CSV, XLSX, SAV or DTA)")
-    clean.add_argument("--codebook", type=_typed_path, default=CODEBOOK_PATH)
-    clean.add_argument("--out", type=_typed_path, default=REPORTS_DIR)
-    clean.add_argument("--layout", default=None, choices=_LAYOUTS,
-                       help="force the export layout instead of detecting it")
-    clean.set_defaults(handler=_cmd_clean)
-
-    synth = commands.add_parser("synth", help="write a synthetic export with planted effects")
-    synth.add_argument("--n", type=int, default=75, help="number of organizations (default 75)")
-    synth.add_argument("--seed", type=int, default=2016, help="random seed (default 2016)")
-    synth.add_argument("--out", type=_typed_path, default=SYNTHETIC_EXPORT_PATH, help="CSV to write")
-    synth.add_argument("--codebook", type=_typed_path, default=CODEBOOK_PATH)
-    synth.set_defaults(handler=_cmd_synth)
-
-    _add_codebook_command(commands)
-
-    status = commands.add_parser("status", help="say what a run would redo, and why")
-    status.add_argument("--out", type=_typed_path, help=f"output folder (default: {relative_to_root(REPORTS_DIR)})")
-    status.add_argument("--data", type=_typed_path)
-    status.add_argument("--codebook", type=_typed_path)
-    status.add_argument("--models", type=_typed_path)
-    status.add_argument("-p", "--parameter", action="append", default=[], metavar="NAME=VALUE")
-    status.add_argument("stages", nargs="*", metavar="STAGE", help="stages to check (default: all)")
-    status.add_argument("--pipeline", type=_typed_path, help=argparse.SUPPRESS)  # another pipeline file, for tests
-    status.set_defaults(handler=_cmd_status)
-    return parser
+def _common() -> argparse.ArgumentParser:
+    """Options every subcommand accepts after its name as well (``--debug``)."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show the traceback of an error as well")
+    return common
 
 
-def _add_codebook_command(commands) -> None:
+def _add_run(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("stages", nargs="*", metavar="STAGE",
+                        help="stages to run, plus the stages they need (default: all; see below)")
+    parser.add_argument("--data", metavar="PATH", type=_typed_path,
+                        help=f"survey export the clean stage reads (default: {_DEFAULTS['data']})")
+    parser.add_argument("--codebook", metavar="PATH", type=_typed_path, help=f"codebook YAML (default: {_DEFAULTS['codebook']})")
+    parser.add_argument("--models", metavar="PATH", type=_typed_path, help=f"model specs YAML (default: {_DEFAULTS['models']})")
+    parser.add_argument("--layout", choices=_LAYOUTS, metavar="LAYOUT",
+                        help=_LAYOUT_HELP + ", passed to the clean stage")
+    parser.add_argument("--out", metavar="DIR", type=_typed_path, help=f"output folder OUT (default: {_DEFAULTS['out']})")
+    parser.add_argument("-p", "--parameter", action="append", default=[], metavar="NAME=VALUE",
+                        help="set a notebook parameter, e.g. -p seed=7; repeatable")
+    parser.add_argument("--jobs", type=int, default=None, metavar="N",
+                        help="runs in parallel (default: the number of cores)")
+    parser.add_argument("--force", action="store_true", help="redo every run, even if nothing changed")
+    parser.add_argument("--pipeline", type=_typed_path, help=argparse.SUPPRESS)  # another pipeline file, for tests
+    parser.set_defaults(handler=_cmd_run)
+
+
+def _add_status(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("stages", nargs="*", metavar="STAGE", help="stages to check (default: all)")
+    parser.add_argument("--data", metavar="PATH", type=_typed_path,
+                        help=f"survey export the clean stage would read (default: {_DEFAULTS['data']})")
+    parser.add_argument("--codebook", metavar="PATH", type=_typed_path, help=f"codebook YAML (default: {_DEFAULTS['codebook']})")
+    parser.add_argument("--models", metavar="PATH", type=_typed_path, help=f"model specs YAML (default: {_DEFAULTS['models']})")
+    parser.add_argument("--layout", choices=_LAYOUTS, metavar="LAYOUT", help=_LAYOUT_HELP)
+    parser.add_argument("--out", metavar="DIR", type=_typed_path, help=f"output folder OUT (default: {_DEFAULTS['out']})")
+    parser.add_argument("-p", "--parameter", action="append", default=[], metavar="NAME=VALUE",
+                        help="a notebook parameter as `run` would get it; repeatable")
+    parser.add_argument("--pipeline", type=_typed_path, help=argparse.SUPPRESS)  # another pipeline file, for tests
+    parser.set_defaults(handler=_cmd_status)
+
+
+def _add_validate(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("data", metavar="DATA", type=_typed_path, help="survey export (CSV, XLSX, SAV or DTA)")
+    parser.add_argument("--codebook", metavar="PATH", type=_typed_path, default=CODEBOOK_PATH,
+                        help=f"codebook YAML (default: {_DEFAULTS['codebook']})")
+    parser.add_argument("--layout", choices=_LAYOUTS, metavar="LAYOUT", help=_LAYOUT_HELP)
+    parser.set_defaults(handler=_cmd_validate)
+
+
+def _add_clean(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("data", metavar="DATA", type=_typed_path, help="survey export (CSV, XLSX, SAV or DTA)")
+    parser.add_argument("--codebook", metavar="PATH", type=_typed_path, default=CODEBOOK_PATH,
+                        help=f"codebook YAML (default: {_DEFAULTS['codebook']})")
+    parser.add_argument("--out", metavar="DIR", type=_typed_path, default=REPORTS_DIR,
+                        help=f"output folder OUT; writes OUT/data (default: {_DEFAULTS['out']})")
+    parser.add_argument("--layout", choices=_LAYOUTS, metavar="LAYOUT", help=_LAYOUT_HELP)
+    parser.add_argument("--force", action="store_true",
+                        help="replace OUT/data even when it holds data cleaned from another export")
+    parser.set_defaults(handler=_cmd_clean)
+
+
+def _add_synth(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--n", type=int, default=75, metavar="N", help="number of organizations (default: 75)")
+    parser.add_argument("--seed", type=int, default=2016, metavar="S", help="random seed (default: 2016)")
+    parser.add_argument("--out", metavar="PATH", type=_typed_path, default=SYNTHETIC_EXPORT_PATH,
+                        help=f"CSV to write, with its PATH.synthetic.json marker beside it "
+                             f"(default: {_DEFAULTS['data']})")
+    parser.add_argument("--codebook", metavar="PATH", type=_typed_path, default=CODEBOOK_PATH,
+                        help=f"codebook YAML (default: {_DEFAULTS['codebook']})")
+    parser.add_argument("--force", action="store_true", help="replace the CSV if it exists")
+    parser.set_defaults(handler=_cmd_synth)
+
+
+def _add_codebook(parser: argparse.ArgumentParser) -> None:
     # `codebook draft`: self-contained; the work is in ipo_research.survey.draft.draft_command.
-    codebook = commands.add_parser("codebook", help="draft a codebook from a survey file or an export")
-    actions = codebook.add_subparsers(dest="action", required=True, metavar="ACTION")
-    draft = actions.add_parser("draft", help="write a codebook YAML drafted from EXPORT (and --qsf)")
-    draft.add_argument("export", metavar="EXPORT", help="survey export (CSV, XLSX, SAV or DTA)")
-    draft.add_argument("--qsf", help="the survey's Qualtrics survey file (.qsf), the best source")
-    draft.add_argument("--out", help="YAML to write (default: data/<export name>.codebook.yaml)")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION",
+                                    help="draft: write a codebook YAML drafted from an export")
+    draft = actions.add_parser("draft", parents=[_common()],
+                               help="write a codebook YAML drafted from EXPORT (and --qsf)")
+    draft.add_argument("export", metavar="EXPORT", type=_typed_path, help="survey export (CSV, XLSX, SAV or DTA)")
+    draft.add_argument("--qsf", metavar="PATH", type=_typed_path,
+                       help="the survey's Qualtrics survey file (.qsf), the best source")
+    draft.add_argument("--out", metavar="PATH", type=_typed_path,
+                       help="YAML to write (default: data/<export name>.codebook.yaml)")
     draft.add_argument("--force", action="store_true", help="overwrite --out if it exists")
-    draft.add_argument("--layout", default=None, choices=_LAYOUTS,
-                       help="force the export layout instead of detecting it")
+    draft.add_argument("--layout", choices=_LAYOUTS, metavar="LAYOUT", help=_LAYOUT_HELP)
     draft.set_defaults(handler=_cmd_codebook_draft)
 
 
-def _cmd_codebook_draft(args: argparse.Namespace) -> int:
-    from ipo_research.survey.draft import draft_command
+# name -> (one-line help, adds the options and handler). Add a subcommand here.
+COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
+    "run": ("execute the notebooks of notebooks/pipeline.yaml, render their pages", _add_run),
+    "status": ("say what a run would redo, and why", _add_status),
+    "validate": ("check an export against the codebook; exit 0 valid, 1 invalid", _add_validate),
+    "clean": ("clean an export into OUT/data", _add_clean),
+    "synth": ("write a synthetic export (and its .qsf survey file) with planted effects", _add_synth),
+    "codebook": ("draft a codebook from a survey file or an export (codebook draft)", _add_codebook),
+}
 
-    return draft_command(args.export, qsf=args.qsf, out=args.out, force=args.force, layout=args.layout)
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``ipo-research``, with one subparser per entry of :data:`COMMANDS`."""
+    parser = argparse.ArgumentParser(
+        prog="ipo-research",
+        description="Reproducible analysis of the 2016 survey of Independent Political Organizations.",
+        epilog="Exit codes: 0 success; 1 the data or a notebook failed; 2 a usage or configuration "
+               "mistake. `ipo-research COMMAND --help` describes each command.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error as well")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (summary, add) in COMMANDS.items():
+        sub = commands.add_parser(name, help=summary, description=summary[:1].upper() + summary[1:] + ".",
+                                  parents=[_common()],
+                                  epilog=_stages_epilog() if name in ("run", "status") else None,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+        add(sub)
+    return parser
+
+
+def _stages_epilog() -> str:
+    """The stages of the default pipeline, one line each, for ``run --help``."""
+    from ipo_research.pipeline.plan import load_pipeline
+
+    try:
+        pipeline = load_pipeline(PIPELINE_PATH)
+    except IpoResearchError as error:
+        return f"stages: cannot read {_DEFAULTS['pipeline']} ({error})"
+    width = max(len(stage.name) for stage in pipeline.stages)
+    lines = [f"stages (from {_DEFAULTS['pipeline']}, in run order):"]
+    for stage in pipeline.stages:
+        needs = f" (needs {', '.join(stage.needs)})" if stage.needs else ""
+        lines.append(f"  {stage.name:<{width}}  {stage.description or stage.notebook.name}{needs}")
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -132,7 +214,11 @@ def main(argv: list[str] | None = None) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     from ipo_research.pipeline import runner
 
-    return runner.run_command(args)
+    code = runner.run_command(args)
+    index = Path(runner.request_from_args(args).out_path) / "index.html"
+    if index.is_file():
+        print(f"pages: {shown_path(index)}", file=sys.stderr)
+    return code
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
@@ -142,41 +228,56 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from ipo_research.survey.cleaning import clean_responses
     from ipo_research.survey.codebook import load_codebook
-    from ipo_research.paths import project_path
-    from ipo_research.survey.validation import format_problems, has_errors, validate_export
+    from ipo_research.survey.exports import read_export
+    from ipo_research.survey.validation import format_problems, has_errors, problems_of
 
-    problems = validate_export(args.data, load_codebook(args.codebook), layout=args.layout)
-    print(format_problems(problems, source=relative_to_root(project_path(args.data))))
+    codebook = load_codebook(args.codebook)
+    raw = read_export(args.data, codebook, layout=args.layout)
+    problems = problems_of(raw, clean_responses(raw, codebook), codebook)
+    print(f"layout: {raw.layout} ({raw.layout_reason})")
+    print(format_problems(problems, source=raw.path))
     return 1 if has_errors(problems) else 0
 
 
 def _cmd_clean(args: argparse.Namespace) -> int:
+    from ipo_research.survey.cleaned import check_out_free, write_clean_outputs
     from ipo_research.survey.cleaning import clean_responses
     from ipo_research.survey.codebook import load_codebook
-    from ipo_research.survey.cleaned import write_clean_outputs
     from ipo_research.survey.exports import read_export
 
     codebook = load_codebook(args.codebook)
     raw = read_export(args.data, codebook, layout=args.layout)
+    if not args.force:
+        check_out_free(args.out, source_path=args.data)
     result = clean_responses(raw, codebook)
     written = write_clean_outputs(result, args.out, source_path=args.data)
     print(f"cleaned {raw.path} ({raw.layout}, {result.raw_rows} rows): {len(result.responses)} kept, "
           f"{len(result.quarantine)} quarantined, {len(result.log)} values logged; "
           f"{len(raw.unmapped_columns)} unmapped column(s)")
-    print(f"wrote {', '.join(relative_to_root(path) for path in written.values())}")
+    print(f"layout: {raw.layout} ({raw.layout_reason})")
+    print(f"wrote {', '.join(shown_path(path) for path in written.values())}")
     return 0
 
 
+def _cmd_codebook_draft(args: argparse.Namespace) -> int:
+    from ipo_research.survey.draft import draft_command
+
+    return draft_command(args.export, qsf=args.qsf, out=args.out, force=args.force, layout=args.layout)
+
+
 def _cmd_synth(args: argparse.Namespace) -> int:
-    from ipo_research.synth import generator as synth
     from ipo_research.survey.codebook import load_codebook
+    from ipo_research.survey.source import marker_path
+    from ipo_research.synth import generator as synth
 
     codebook = load_codebook(args.codebook)
-    written = synth.write_synthetic_export(args.out, codebook=codebook, n=args.n, seed=args.seed)
+    written = synth.write_synthetic_export(args.out, codebook=codebook, n=args.n, seed=args.seed,
+                                           force=args.force)
     survey_file = synth.write_synthetic_qsf(written.with_suffix(".qsf"), codebook=codebook)
-    print(f"wrote {relative_to_root(written)} ({args.n} organizations, seed {args.seed}) "
-          f"and its survey file {relative_to_root(survey_file)}")
+    print(f"wrote {shown_path(written)}, {shown_path(marker_path(written))} and its survey file "
+          f"{shown_path(survey_file)} ({args.n} organizations, seed {args.seed})")
     return 0
 
 

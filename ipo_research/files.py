@@ -1,4 +1,7 @@
-"""Files the package writes and hashes.
+"""Files the package reads, writes and hashes.
+
+Reading YAML: :func:`read_yaml` parses a settings file and turns a syntax error into one line
+that names the file, the line and the column, for the caller's own error class.
 
 Atomic writes: write to a temporary name beside the target, then rename.
 
@@ -17,6 +20,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "TEMPORARY_SUFFIX",
@@ -26,6 +30,7 @@ __all__ = [
     "atomic_write_text",
     "remove_temporaries",
     "sha256_file",
+    "read_yaml",
 ]
 
 TEMPORARY_SUFFIX = ".tmp"
@@ -168,3 +173,49 @@ def sha256_file(path: str | Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def read_yaml(path: str | Path, *, shown: str, error: type[Exception]) -> Any:
+    """Parse the YAML file at ``path``; a syntax error raises ``error`` naming line and column.
+
+    Parameters
+    ----------
+    path : str or Path
+        An existing file.
+    shown : str
+        The file as messages name it.
+    error : type of Exception
+        The class to raise, e.g. :class:`ipo_research.exceptions.ModelSpecError`.
+
+    Returns
+    -------
+    object
+        The parsed document.
+
+    Raises
+    ------
+    error
+        ``"{shown}: line L, column C: {problem}. Fix the YAML syntax there."`` for a syntax
+        error, or a shorter message for a file that is not UTF-8 text.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> bad = pathlib.Path(tempfile.mkdtemp()) / "bad.yaml"
+    >>> _ = bad.write_text("models:\\n  - id: a\\n    family: [ols\\n")
+    >>> read_yaml(bad, shown="bad.yaml", error=ValueError)
+    Traceback (most recent call last):
+    ...
+    ValueError: bad.yaml: line 4, column 1: expected ',' or ']', but got '<stream end>'. Fix the YAML syntax there.
+    """
+    import yaml
+
+    try:
+        return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except UnicodeDecodeError as failure:
+        raise error(f"{shown}: not UTF-8 text (byte {failure.start}). Save the file as UTF-8.") from None
+    except yaml.YAMLError as failure:
+        mark = getattr(failure, "problem_mark", None) or getattr(failure, "context_mark", None)
+        problem = getattr(failure, "problem", None) or str(failure).splitlines()[0]
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+        raise error(f"{shown}: {where}{problem}. Fix the YAML syntax there.") from None

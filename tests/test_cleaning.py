@@ -184,6 +184,7 @@ def test_splitting_any_selection_returns_exactly_the_chosen_options(labels, sepa
 @given(st.lists(st.sampled_from(["Vegetables", "Herbs, spices and flowers", "Fruit", "Herbs"]),
                 unique=True, min_size=1),
        st.lists(st.booleans(), min_size=4, max_size=4), st.sampled_from([",", " ,  ", ";"]))
+@pytest.mark.slow  # run by CI (see Makefile)
 @settings(deadline=None, max_examples=40)  # a whole cleaning run per example
 def test_case_and_spacing_never_change_which_options_are_chosen(labels, upper, separator):
     shouted = [label.upper() if loud else label for label, loud in zip(labels, upper)]

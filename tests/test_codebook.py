@@ -204,7 +204,7 @@ def test_missing_file_names_the_file_and_the_fix(tmp_path):
 def test_bad_yaml_names_the_file_and_says_fix_the_syntax(tmp_path):
     broken = tmp_path / "broken.yaml"
     broken.write_text("survey: {id: x, key: rid\nquestions: [\n", encoding="utf-8")
-    with pytest.raises(CodebookError, match=r"broken\.yaml: not a readable YAML file .*Fix the syntax"):
+    with pytest.raises(CodebookError, match=r"broken\.yaml: line \d+, column \d+: .*Fix the YAML syntax there"):
         load_codebook(broken)
 
 

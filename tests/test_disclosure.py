@@ -123,6 +123,7 @@ def test_no_suppressed_cell_can_be_narrowed_from_the_margins(table):
     assert _small_cells_the_margins_narrow(counts) == []
 
 
+@pytest.mark.slow  # 60 suppression runs: run by CI (see Makefile)
 @settings(max_examples=60, deadline=None)
 @given(arrays(np.int64, st.tuples(st.integers(2, 4), st.integers(2, 4)),
               elements=st.sampled_from([0, 1, 2, 3, 5, 8, 13, 21])))

@@ -12,6 +12,7 @@ from ipo_research.survey.codebook import load_codebook
 from ipo_research.exceptions import ConfigError, DataError, ReadError
 from ipo_research.survey.cleaned import load_responses, write_clean_outputs
 from ipo_research.survey.exports import read_export
+from ipo_research.survey.layouts import detect_layout
 from ipo_research.paths import PROJECT_ROOT
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -37,6 +38,23 @@ def _write(tmp_path, text, name="export.csv", encoding="utf-8"):
 
 
 # --- layouts ----------------------------------------------------------------------------
+
+def test_a_plain_csv_keyed_by_respondent_id_is_read_as_plain(tmp_path):
+    # One SurveyMonkey signal (a respondent id column) is not enough: it takes two.
+    assert detect_layout([["respondent_id", "state"], ["R_1", "Ohio"]]) == "plain"
+    raw = read_export(_write(tmp_path, "Respondent ID,How many plots do you tend?\nR_1,2\nR_2,3\n"), CODEBOOK)
+    assert raw.layout == "plain"
+    assert raw.layout_reason == ('one header row; no platform\'s signals (only a "Respondent ID" column, '
+                                 'SurveyMonkey needs two signals)')
+    assert raw.responses["respondent"].tolist() == ["R_1", "R_2"]  # the first response is not a header
+
+
+def test_the_surveymonkey_fixture_is_recognised_by_two_signals():
+    raw = read_export(FIXTURES / "garden_surveymonkey.csv", CODEBOOK)
+    assert raw.layout == "surveymonkey"
+    assert raw.layout_reason == ('a "Respondent ID" column and a "Collector ID" column and '
+                                 'a second header row reading "Response"')
+
 
 @pytest.mark.parametrize("name, layout", LAYOUT_FIXTURES.items())
 def test_each_fixture_is_read_with_its_layout_detected(name, layout):
@@ -233,7 +251,8 @@ def test_source_record_names_the_raw_file_relative_to_root_with_its_hash(tmp_pat
     record = json.loads(_clean_into(tmp_path)["source"].read_text())
     raw = FIXTURES / "garden_qualtrics.csv"
     assert record == {"source": raw.relative_to(PROJECT_ROOT).as_posix(),
-                      "sha256": hashlib.sha256(raw.read_bytes()).hexdigest(), "synthetic": False}
+                      "sha256": hashlib.sha256(raw.read_bytes()).hexdigest(), "synthetic": False,
+                      "synthetic_marker": None}
 
 
 def test_quarantine_csv_lists_source_row_key_and_reasons(tmp_path):

@@ -103,3 +103,20 @@ def test_numeric_sentence_gives_the_median_alone_when_quartiles_are_withheld():
 def test_format_table_hides_row_numbers_from_the_reader():
     shown = format_table(pd.DataFrame({"label": ["a", "b"], "count": [10, 12]}))
     assert shown.index.tolist() == ["", ""]
+
+
+def test_the_models_page_says_how_each_models_seed_derives_from_seed():
+    import zlib
+
+    import numpy as np
+
+    from ipo_research.models.narrative import seeds_sentence
+
+    # The documented rule, computed here independently of spec_seed.
+    derived = int(np.random.SeedSequence([2016, zlib.crc32(b"capacity_ols_mice")]).generate_state(1)[0])
+    from ipo_research.models.run import spec_seed
+
+    assert spec_seed(2016, "capacity_ols_mice") == derived
+    text = seeds_sentence(2016, {"capacity_ols_mice": derived})
+    assert "derived from the run's `seed` (2016) and the model id" in text
+    assert text.endswith(f"`capacity_ols_mice` {derived}.")

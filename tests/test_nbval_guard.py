@@ -75,11 +75,13 @@ def tiny_refreshed(tmp_path):
     return path
 
 
+@pytest.mark.slow  # nbval in a subprocess on a real notebook: run by CI (see Makefile)
 def test_nbval_passes_a_refreshed_notebook_unchanged(tiny_refreshed):
     result = _nbval(tiny_refreshed, tiny_refreshed.parent)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow  # nbval in a subprocess on a real notebook: run by CI (see Makefile)
 def test_nbval_fails_when_one_stored_number_changes(tiny_refreshed):
     notebook = nbformat.read(tiny_refreshed, as_version=4)
     index, holder, key = _first_checked_number(notebook)
@@ -100,6 +102,7 @@ def _committed_with_a_number():
     return None
 
 
+@pytest.mark.slow  # nbval in a subprocess on a real notebook: run by CI (see Makefile)
 def test_nbval_fails_when_a_stored_number_of_a_committed_notebook_changes(tmp_path):
     committed = _committed_with_a_number()
     if committed is None:

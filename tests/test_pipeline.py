@@ -166,3 +166,18 @@ def test_the_projects_pipeline_plans_one_profile_run_per_network():
     assert runs[0].parameters["data_path"] == "data/synthetic/ipo_survey_2016_synthetic.csv"
     assert {run.parameters["data_path"] for run in runs[1:]} == {"reports/data/responses.parquet"}
     assert all(run.needs == ("01_clean",) for run in runs[1:])
+
+
+def test_the_state_context_goes_only_to_a_survey_whose_codebook_has_a_state_question():
+    from ipo_research.paths import PIPELINE_PATH
+
+    pipeline = load_pipeline(PIPELINE_PATH)
+    ipo = plan_runs(pipeline, stages=["models"], out="reports")[-1].parameters
+    assert ipo["context_path"] == "data/external/state_context_2016.csv"  # data/codebook.yaml has `state`
+    garden = plan_runs(pipeline, stages=["models"], out="reports",
+                       options={"codebook_path": "tests/fixtures/garden_codebook.yaml"})[-1].parameters
+    assert garden["context_path"] == ""  # its state question is `home_state`, not joined
+    forced = plan_runs(pipeline, stages=["models"], out="reports",
+                       options={"codebook_path": "tests/fixtures/garden_codebook.yaml"},
+                       overrides={"context_path": "data/external/state_context_2016.csv"})[-1].parameters
+    assert forced["context_path"] == "data/external/state_context_2016.csv"

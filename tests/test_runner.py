@@ -220,6 +220,10 @@ def test_failure_is_isolated_dependents_skipped_and_exit_code_is_1(tmp_path, cap
     assert "skipped: needs 02_consume" in manifest["runs"][4]["error"]
     assert "FAILED   consume      02_consume: In [" in stderr
     assert "ValueError: asked to fail  (see html/02_consume.full.html)" in stderr
+    # The skipped dependent: counted once in the summary, no line of its own in the progress.
+    assert "  1 run skipped: it needs 02_consume" in stderr.splitlines()
+    assert "06_summarize" not in stderr
+    assert stderr.count("asked to fail") == 1  # the error once, in the summary
     would = _would_run(request, out_dir=str(tmp_path / "out"), overrides={"fail": "true"})
     assert would == {"02_consume": ["last run failed"],
                      "06_summarize": ["last run skipped", "upstream 02_consume reruns"]}

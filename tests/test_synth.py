@@ -73,9 +73,12 @@ def fit_capacity(frame):
 
 # --- reproducibility and size --------------------------------------------------------------
 
-def test_default_export_regenerates_byte_identical(codebook, tmp_path):
-    written = write_synthetic_export(tmp_path / "export.csv", codebook=codebook, n=75, seed=2016)
+def test_default_export_regenerates_byte_identical_with_its_marker(codebook, tmp_path):
+    from ipo_research.survey.source import marker_path
+
+    written = write_synthetic_export(tmp_path / SYNTHETIC_EXPORT_PATH.name, codebook=codebook, n=75, seed=2016)
     assert written.read_bytes() == SYNTHETIC_EXPORT_PATH.read_bytes()
+    assert marker_path(written).read_bytes() == marker_path(SYNTHETIC_EXPORT_PATH).read_bytes()
 
 
 def test_mess_log_regenerates_byte_identical(codebook, tmp_path):
@@ -376,3 +379,19 @@ def test_command_line_refuses_a_bad_size_with_exit_code_2(tmp_path, capsys):
     assert main(["synth", "--n", "0", "--out", str(tmp_path / "none.csv")]) == 2
     assert "n must be a positive whole number" in capsys.readouterr().err
     assert not (tmp_path / "none.csv").exists()
+
+
+def test_command_line_refuses_to_overwrite_without_force_and_marks_what_it_writes(tmp_path, capsys):
+    from ipo_research.cli import main
+    from ipo_research.survey.source import is_synthetic, marker_path
+
+    target = tmp_path / "elsewhere.csv"
+    target.write_text("my own survey\n")
+    assert main(["synth", "--n", "10", "--seed", "4", "--out", str(target)]) == 2
+    assert "already exists; it was left unchanged. Pass --force" in capsys.readouterr().err
+    assert target.read_text() == "my own survey\n" and not marker_path(target).exists()
+    assert main(["synth", "--n", "10", "--seed", "4", "--out", str(target), "--force"]) == 0
+    assert is_synthetic(target)
+    marker = json.loads(marker_path(target).read_text())
+    assert (marker["n"], marker["seed"], marker["file"]) == (10, 4, "elsewhere.csv")
+

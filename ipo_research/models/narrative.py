@@ -20,7 +20,7 @@ from ipo_research.models.specs import ModelSpec
 from ipo_research.survey.escaping import escape_markdown, markdown_code
 
 __all__ = ["sample_sentence", "findings_sentence", "mice_sentence", "bootstrap_sentence",
-           "model_summary", "run_summary", "robustness_summary", "reliability_sentence",
+           "model_summary", "run_summary", "robustness_summary", "seeds_sentence", "reliability_sentence",
            "warnings_summary"]
 
 _FAMILY_NAMES = {"ols": "linear regression (OLS)", "logit": "logistic regression",
@@ -198,7 +198,34 @@ def robustness_summary(run) -> str:
     if not run.bootstrap.empty:
         for model, rows in run.bootstrap.groupby("model", sort=False):
             lines.append(f"**{escape_markdown(model)}**, bootstrap: {bootstrap_sentence(rows)}")
+    if lines and run.seeds:
+        lines.append(seeds_sentence(run.seed, run.seeds))
     return "\n\n".join(lines) or "No model asked for multiple imputation or the bootstrap."
+
+
+def seeds_sentence(seed: int | None, seeds: dict[str, int]) -> str:
+    """How each model's random draws derive from the run's seed, in words.
+
+    Parameters
+    ----------
+    seed : int or None
+        The run's ``seed`` parameter.
+    seeds : dict of str to int
+        The derived seed of each model with random draws, by model id.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> seeds_sentence(2016, {"m": 12}).endswith("unchanged: `m` 12.")
+    True
+    """
+    listing = ", ".join(f"`{model}` {value}" for model, value in seeds.items())
+    return ("Random draws: each model draws from its own seed, derived from the run's `seed` "
+            f"({seed}) and the model id as numpy `SeedSequence([seed, crc32(model id)])`, so adding "
+            f"or reordering models leaves the others' numbers unchanged: {listing}.")
 
 
 def reliability_sentence(table: pd.DataFrame) -> str:

@@ -59,6 +59,11 @@ class ModelRun:
         Residuals against fitted values of each complete-case OLS fit, by model id.
     messages : list of str
         Small-sample warnings, in spec order.
+    seed : int or None
+        The run's seed.
+    seeds : dict of str to int
+        The seed each spec with random draws (``mice`` or ``bootstrap``) used, by model id:
+        :func:`spec_seed` of ``seed`` and the id.
     """
 
     fits: list[ModelFit]
@@ -70,6 +75,8 @@ class ModelRun:
     influential: pd.DataFrame
     residuals: dict[str, pd.DataFrame] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
+    seed: int | None = None
+    seeds: dict[str, int] = field(default_factory=dict)
 
 
 def prepare_responses(responses: pd.DataFrame, codebook, *, context_path: str = "",
@@ -174,7 +181,9 @@ def run_models(responses: pd.DataFrame, specs: list[ModelSpec], *, key: str | No
     return ModelRun(
         fits=fits, coefficients=coefficients_table(fits), model_fit=model_fit,
         mice_comparison=_concat(comparisons), bootstrap=_concat(boots), vif=_concat(vifs),
-        influential=_concat(influential), residuals=residuals, messages=messages,
+        influential=_concat(influential), residuals=residuals, messages=messages, seed=seed,
+        seeds={spec.id: spec_seed(seed, spec.id) for spec in specs
+               if spec.missing == "mice" or spec.bootstrap},
     )
 
 

@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-import yaml
 
 from ipo_research.exceptions import ModelSpecError
 from ipo_research.paths import MODELS_PATH, project_path, relative_to_root
+from ipo_research.files import read_yaml
 
 __all__ = [
     "FAMILIES",
@@ -38,6 +38,7 @@ __all__ = [
     "MISSING_STRATEGIES",
     "ModelSpec",
     "load_model_specs",
+    "model_columns",
     "model_specs_from_dict",
     "formula_columns",
     "formula_outcome",
@@ -142,12 +143,37 @@ def load_model_specs(path: str | Path = MODELS_PATH, *,
     if not resolved.is_file():
         raise ModelSpecError(f"{shown}: models file not found. Pass --models with a models YAML "
                              "file (the schema is in docs/design.md, Model specs).")
-    try:
-        raw = yaml.safe_load(resolved.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise ModelSpecError(f"{shown}: not a readable YAML file ({first_line}). Fix the syntax.") from None
+    raw = read_yaml(resolved, shown=shown, error=ModelSpecError)
     return model_specs_from_dict(raw, source=shown, columns=columns)
+
+
+def model_columns(codebook, *, context_path: str = "", state_column: str = "state") -> tuple[str, ...]:
+    """The columns a model formula may name once :func:`ipo_research.models.run.prepare_responses` has run.
+
+    Known before any data is read, so a models file can be checked against them up front.
+
+    Parameters
+    ----------
+    codebook : Codebook
+    context_path : str, default ""
+        The state context file; its columns count when given and the codebook has a
+        ``state_column`` question.
+    state_column : str, default "state"
+
+    Returns
+    -------
+    tuple of str
+        Cleaned columns (:func:`ipo_research.survey.cleaning.cleaned_dtypes`), index ids and,
+        when joined, the state context columns.
+    """
+    from ipo_research.survey.cleaning import cleaned_dtypes
+
+    columns = [*cleaned_dtypes(codebook), *(index.id for index in codebook.indices)]
+    if context_path and codebook.has_question(state_column):
+        from ipo_research.analysis.context import CONTEXT_COLUMNS
+
+        columns += CONTEXT_COLUMNS
+    return tuple(columns)
 
 
 def model_specs_from_dict(raw: Any, *, source: str = "models",

@@ -22,6 +22,7 @@ from typing import Any
 
 from ipo_research.files import atomic_write_text, sha256_file
 from ipo_research.paths import PACKAGE_DIR, PROJECT_ROOT, portable_path, project_path
+from ipo_research.survey.source import marker_path
 
 __all__ = [
     "MANIFEST_NAME",
@@ -118,7 +119,8 @@ def input_files(parameters: dict[str, Any], *, patterns: tuple[str, ...] = (),
     Parameters
     ----------
     parameters : dict
-        Resolved run parameters; every string naming an existing file counts.
+        Resolved run parameters; every string naming an existing file counts, and so does
+        the synthetic marker beside such a file (:func:`ipo_research.survey.source.marker_path`).
     patterns : tuple of str
         Glob patterns, relative to the project root unless absolute, e.g.
         ``("data/external/*",)``.
@@ -133,6 +135,8 @@ def input_files(parameters: dict[str, Any], *, patterns: tuple[str, ...] = (),
     out = project_path(out_dir).resolve() if out_dir is not None else None
     found: dict[str, Path] = {}
     candidates = [project_path(v) for v in parameters.values() if isinstance(v, str) and v.strip()]
+    # A synthetic export's marker decides its banners, so it is an input as much as the file.
+    candidates += [marker_path(candidate) for candidate in candidates if candidate.is_file()]
     for pattern in patterns:
         candidates.extend(Path(match) for match in sorted(glob.glob(str(project_path(pattern)))))
     for candidate in candidates:

@@ -15,6 +15,8 @@ reading the clean stage's output keep their ``data_path: "{out}/data/responses.p
 
 from __future__ import annotations
 
+import difflib
+import functools
 import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -27,19 +29,22 @@ import yaml
 from ipo_research.exceptions import ParameterError, PipelineError
 from ipo_research.pipeline.parameters import check_values
 from ipo_research.paths import CODEBOOK_PATH, PIPELINE_PATH, project_path, relative_to_root
+from ipo_research.files import read_yaml
 
-__all__ = ["OUT_PLACEHOLDER", "PIPELINE_FIELDS", "Stage", "Pipeline", "Run", "load_pipeline", "plan_runs", "parse_assignments"]
+__all__ = ["OUT_PLACEHOLDER", "PIPELINE_FIELDS", "Stage", "Pipeline", "Run", "load_pipeline", "plan_runs",
+           "parse_assignments", "did_you_mean"]
 
 # Every key pipeline.yaml accepts; docs/design.md documents each and a test keeps them equal.
 PIPELINE_FIELDS = {
     "pipeline": ("defaults", "inputs", "timeout", "stages"),
-    "stage": ("name", "notebook", "needs", "parameters", "fan_out", "timeout"),
+    "stage": ("name", "description", "notebook", "needs", "parameters", "fan_out", "timeout"),
 }
 _TOP_KEYS = set(PIPELINE_FIELDS["pipeline"])
 _STAGE_KEYS = set(PIPELINE_FIELDS["stage"])
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 OUT_PLACEHOLDER = "{out}"
+STATE_QUESTION = "state"  # the question the state context table is joined by
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,8 @@ class Stage:
         ``{"codebook_levels": question_id}`` for the levels of a codebook question.
     timeout : float or None
         Seconds a cell may run before the kernel is stopped and the run retried.
+    description : str
+        One line on what the stage shows, for ``run --help``.
     """
 
     name: str
@@ -69,6 +76,7 @@ class Stage:
     parameters: dict[str, Any] = field(default_factory=dict)
     fan_out: dict[str, Any] = field(default_factory=dict)
     timeout: float | None = None
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -105,7 +113,7 @@ class Pipeline:
             if stage.name == name:
                 return stage
         raise PipelineError(
-            f"{relative_to_root(self.source)}: unknown stage '{name}'. "
+            f"{relative_to_root(self.source)}: unknown stage '{name}'.{did_you_mean(name, self.names)} "
             f"Known stages: {', '.join(self.names)}."
         )
 
@@ -183,10 +191,7 @@ def load_pipeline(path: str | Path = PIPELINE_PATH) -> Pipeline:
     where = relative_to_root(path)
     if not path.is_file():
         raise PipelineError(f"{where}: pipeline file not found. Pass an existing pipeline YAML.")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise PipelineError(f"{where}: not valid YAML ({error}). Fix the syntax.") from error
+    raw = read_yaml(path, shown=where, error=PipelineError)
     if not isinstance(raw, dict) or not isinstance(raw.get("stages"), list):
         raise PipelineError(f"{where}: expected a mapping with a 'stages' list.")
     problems = [f"unknown key '{key}' (allowed: {', '.join(sorted(_TOP_KEYS))})"
@@ -242,9 +247,28 @@ def _parse_stage(item: Any, position: int, folder: Path, earlier: list[str],
     timeout = item.get("timeout")
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))):
         problems.append(f"{where}: timeout must be a number of seconds, got {timeout!r}")
+    description = item.get("description") or ""
+    if not isinstance(description, str):
+        problems.append(f"{where}: description must be one line of text")
+        description = ""
     return Stage(name=name, notebook=notebook, needs=tuple(needs),
                  parameters=dict(parameters) if isinstance(parameters, dict) else {},
-                 fan_out=dict(fan_out) if isinstance(fan_out, dict) else {}, timeout=timeout)
+                 fan_out=dict(fan_out) if isinstance(fan_out, dict) else {}, timeout=timeout,
+                 description=description.strip())
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """A " Did you mean 'x'?" hint naming the closest of ``known`` (difflib), or "".
+
+    Examples
+    --------
+    >>> did_you_mean("clen", ["clean", "models"])
+    " Did you mean 'clean'?"
+    >>> did_you_mean("zzz", ["clean"])
+    ''
+    """
+    near = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f" Did you mean '{near[0]}'?" if near else ""
 
 
 def parse_assignments(assignments: Iterable[str]) -> dict[str, str]:
@@ -341,9 +365,10 @@ def _check_overrides_known(overrides: dict[str, str], declarations: dict[str, di
     unknown = [name for name in overrides if name not in known]
     if unknown:
         listing = ", ".join(f"{p.name} ({p.type_name})" for p in known.values())
+        hints = "".join(did_you_mean(name, known) for name in unknown)
         raise ParameterError(
             f"unknown parameter {', '.join(repr(n) for n in unknown)}: no selected notebook "
-            f"declares it. Known parameters: {listing}. Fix the name (-p NAME=VALUE)."
+            f"declares it.{hints} Known parameters: {listing}. Fix the name (-p NAME=VALUE)."
         )
 
 
@@ -362,6 +387,8 @@ def _stage_runs(pipeline: Pipeline, stage: Stage, declared: dict, *, out: str,
     parameters.update({name: _coerce(raw, declared[name]) for name, raw in overrides.items()
                        if name in declared})
     parameters = {name: _substitute(value, out) for name, value in parameters.items()}
+    if "context_path" not in overrides:
+        parameters = _context_only_with_states(parameters)
     # A fan-out parameter set with -p makes one run, still named by its value.
     grid = {name: [parameters[name]] if name in overrides
             else _grid_values(spec, parameters, pipeline, stage)
@@ -375,6 +402,29 @@ def _stage_runs(pipeline: Pipeline, stage: Stage, declared: dict, *, out: str,
         suffix = "".join(f"__{name}={_file_safe(value)}" for name, value in values.items())
         runs.append((stem + suffix, {name: run_parameters[name] for name in sorted(run_parameters)}))
     return runs
+
+
+def _context_only_with_states(parameters: dict) -> dict:
+    """Leave the state context out (``context_path: ""``) when the codebook has no state question.
+
+    The context table is joined by the ``state`` question (see
+    :func:`ipo_research.models.run.prepare_responses`); a survey without one must not list the
+    IPO state context file among its parameters. ``-p context_path=...`` still sets it.
+    """
+    context, codebook_path = parameters.get("context_path"), parameters.get("codebook_path")
+    if not context or not isinstance(codebook_path, str) or not project_path(codebook_path).is_file():
+        return parameters  # a missing codebook is preflight's to report
+    resolved = project_path(codebook_path)
+    if _has_state_question(str(resolved), resolved.stat().st_mtime_ns):
+        return parameters
+    return {**parameters, "context_path": ""}
+
+
+@functools.lru_cache(maxsize=8)
+def _has_state_question(codebook_path: str, mtime_ns: int) -> bool:  # mtime_ns: reread when edited
+    from ipo_research.survey.codebook import load_codebook
+
+    return load_codebook(codebook_path).has_question(STATE_QUESTION)
 
 
 def _coerce(raw: str, parameter: Any) -> Any:

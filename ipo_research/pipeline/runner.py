@@ -30,12 +30,14 @@ from ipo_research.pipeline.manifest import (
     RunKey, input_files, package_source_hash, provenance, read_manifest, stale_reasons, write_manifest,
 )
 from ipo_research.pipeline.plan import Pipeline, Run, load_pipeline, parse_assignments, plan_runs
+from ipo_research.pipeline.preflight import check_parameters_files, preflight
 
 __all__ = ["RunRequest", "RunResult", "Decision", "Plan", "plan", "run_pipeline", "pipeline_status",
            "request_from_args", "run_command", "status_command"]
 
 # Command-line options and the notebook parameter each one sets.
-OPTION_PARAMETERS = {"data": "data_path", "codebook": "codebook_path", "models": "models_path"}
+OPTION_PARAMETERS = {"data": "data_path", "codebook": "codebook_path", "models": "models_path",
+                     "layout": "layout"}
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ class RunRequest:
     out_dir : str
         Output folder, as given (relative paths are relative to the project root).
     options : dict
-        Parameter values from ``--data/--codebook/--models``, by parameter name.
+        Parameter values from ``--data/--codebook/--models/--layout``, by parameter name.
     overrides : dict of str to str
         Raw ``-p NAME=VALUE`` values.
     force : bool
@@ -142,15 +144,21 @@ def plan(request: RunRequest) -> Plan:
 
     Raises
     ------
-    PipelineError, ParameterError
-        Before any kernel starts.
+    ConfigError
+        Before any kernel starts and before anything is written: a bad stage, parameter or
+        pipeline file, or a file a run will read that is missing or broken
+        (:mod:`ipo_research.pipeline.preflight`).
     """
+    # The files the user named first: a broken one is reported in a second, before the
+    # notebooks' parameters are read.
+    check_parameters_files(request.options, out_path=request.out_path)
     pipeline = load_pipeline(request.pipeline_path)
     previous = read_manifest(request.out_path)
     notebooks: dict[str, Any] = {}
     runs = plan_runs(pipeline, stages=request.stages, out=request.out_parameter,
                      options=request.options, overrides=request.overrides,
                      declared=_declared_cache(previous, notebooks))
+    preflight(runs, out_path=request.out_path)
     package = package_source_hash(request.package_dir)
     records = {record.get("id"): record for record in previous.get("runs", [])}
     decisions: list[Decision] = []
@@ -320,7 +328,7 @@ def _execute(decisions: list[Decision], request: RunRequest, reporter: "_Progres
                     pending.remove(decision)
                     status[decision.run.run_id] = "skipped"
                     record = _skipped_record(decision, blocked)
-                    reporter.line(decision.run.run_id, "skipped", record["error"])
+                    reporter.line(decision.run.run_id, "skipped", record["error"], quiet=True)
                     yield record
                 elif len(running) < jobs and all(status.get(need) == "ok" for need in needs):
                     pending.remove(decision)
@@ -337,8 +345,8 @@ def _execute(decisions: list[Decision], request: RunRequest, reporter: "_Progres
                 decision = running.pop(future)
                 record = future.result()
                 status[decision.run.run_id] = record["status"]
-                reporter.line(decision.run.run_id, record["status"], record.get("error") or "",
-                              seconds=record["duration_s"])
+                # A failure's error is shown once, in the summary.
+                reporter.line(decision.run.run_id, record["status"], seconds=record["duration_s"])
                 yield record
 
 
@@ -458,13 +466,17 @@ class _Progress:
         self.stream, self.total, self.finished = stream, total, 0
         self.lock = threading.Lock()
 
-    def line(self, run_id: str, event: str, detail: str = "", *, seconds: float | None = None) -> None:
+    def line(self, run_id: str, event: str, detail: str = "", *, seconds: float | None = None,
+             quiet: bool = False) -> None:
+        """One line for a run's event; a ``quiet`` event (a skipped run) is only counted."""
         with self.lock:
             width = len(str(self.total))
             count = " " * (2 * width + 3)
             if event != "start":
                 self.finished += 1
                 count = f"[{self.finished:>{width}}/{self.total}]"
+            if quiet:
+                return
             took = f" {seconds:.1f}s" if seconds is not None else ""
             print(f"{count} {event:<10} {run_id}{took}" + (f"  ({detail})" if detail else ""),
                   file=self.stream, flush=True)
@@ -477,15 +489,24 @@ class _Progress:
                            if statuses.count(s))
         lines = [f"ipo-research run: {counts or 'nothing to do'} ({reused} up to date) "
                  f"in {seconds:.1f}s"]
+        skipped: dict[tuple[str, ...], int] = {}
         for decision in decisions:
             record = records[decision.run.run_id]
-            if record["status"] != "ok":
+            if record["status"] == "skipped":
+                blocked = tuple(need for need in decision.run.needs
+                                if records.get(need, {}).get("status") != "ok")
+                skipped[blocked] = skipped.get(blocked, 0) + 1
+            elif record["status"] != "ok":
                 page = (record.get("html") or {}).get("full")
                 # The whole error, every line of it (a models file lists all its problems),
                 # the lines after the first indented under the run.
                 error = (record.get("error") or "").strip().replace("\n", "\n" + " " * 6)
                 lines.append(f"  {record['status'].upper():<8} {record['stage']:<12} "
                              f"{record['id']}: {error}" + (f"  (see {page})" if page else ""))
+        # Skipped dependents in one line per cause, not one per run.
+        lines += [f"  {count} run{'s' if count > 1 else ''} skipped: "
+                  f"{'they need' if count > 1 else 'it needs'} {', '.join(blocked)}"
+                  for blocked, count in skipped.items()]
         with self.lock:
             print("\n".join(lines), file=self.stream, flush=True)
 

@@ -3,7 +3,7 @@
 Owns the codebook (:mod:`.codebook`), the export layouts and readers (:mod:`.layouts`,
 :mod:`.exports`), the cleaning rules (:mod:`.cleaning`, with :mod:`.numbers`, :mod:`.text`
 and :mod:`.states`), the clean stage's files (:mod:`.cleaned`), where a data file came from
-(:mod:`.source`) and the problem list of ``ipo-research validate`` (:mod:`.validation`).
+(:mod:`.source`: the synthetic marker) and the problem list of ``ipo-research validate`` (:mod:`.validation`).
 
 May import: :mod:`ipo_research.exceptions`, :mod:`ipo_research.paths`,
 :mod:`ipo_research.files`. Nothing else in the package; everything above builds on this.

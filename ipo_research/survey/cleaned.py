@@ -14,13 +14,14 @@ import pandas as pd
 
 from ipo_research.files import atomic_path, sha256_file
 from ipo_research.survey.cleaning import CleaningResult, apply_cleaned_dtypes, clean_responses, cleaned_dtypes
-from ipo_research.exceptions import DataError, ReadError
+from ipo_research.exceptions import ConfigError, DataError, ReadError
 from ipo_research.survey.exports import read_export
 from ipo_research.paths import project_path, relative_to_root
 from ipo_research.survey.escaping import FORMULA_STARTS, escape_csv_cell
-from ipo_research.survey.source import SOURCE_RECORD_NAME, is_synthetic
+from ipo_research.survey.source import SOURCE_RECORD_NAME, synthetic_marker
 
-__all__ = ["OUTPUT_NAMES", "write_clean_outputs", "load_responses"]
+__all__ = [
+    "OUTPUT_NAMES", "check_out_free", "write_clean_outputs", "load_responses"]
 
 OUTPUT_NAMES = {
     "responses": "responses.parquet",
@@ -61,8 +62,9 @@ def write_clean_outputs(result: CleaningResult, out_dir: str | Path, *,
         raise DataError(f"{relative_to_root(folder)}: cannot create the output folder ({error.strerror}). "
                         "Pass another --out.") from None
     source = project_path(source_path)
+    marker = synthetic_marker(source)
     record = {"source": relative_to_root(source), "sha256": sha256_file(project_path(source)),
-              "synthetic": bool(is_synthetic(source))}
+              "synthetic": marker is not None, "synthetic_marker": marker}
     writers = {
         "responses": lambda target: result.responses.to_parquet(target, index=False, engine="pyarrow"),
         "quarantine": lambda target: _write_csv(result.quarantine, target),
@@ -74,6 +76,39 @@ def write_clean_outputs(result: CleaningResult, out_dir: str | Path, *,
     for name, write in writers.items():
         written[name] = _write_atomically(folder / OUTPUT_NAMES[name], write)
     return written
+
+
+def check_out_free(out_dir: str | Path, *, source_path: str | Path) -> None:
+    """Refuse to clean into an OUT whose data came from another export.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        The output folder about to receive ``data/``.
+    source_path : str or Path
+        The export about to be cleaned.
+
+    Raises
+    ------
+    ConfigError
+        When ``OUT/data/source.json`` records an export with other content (by sha256); the
+        message names both and says to pass ``--force`` or another ``--out``.
+    """
+    record_path = project_path(out_dir) / "data" / SOURCE_RECORD_NAME
+    if not record_path.is_file():
+        return
+    try:
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+    except ValueError:
+        record = {}
+    source = project_path(source_path)
+    if source.is_file() and record.get("sha256") == sha256_file(source):
+        return
+    raise ConfigError(
+        f"{relative_to_root(record_path.parent)} holds data cleaned from {record.get('source', 'another export')}, "
+        f"not from {relative_to_root(source)}; it was left unchanged. Pass --force to replace it, "
+        "or choose another --out."
+    )
 
 
 def load_responses(data_path: str | Path, codebook) -> pd.DataFrame:

@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from ipo_research.exceptions import CodebookError
 from ipo_research.paths import CODEBOOK_PATH, project_path, relative_to_root
+from ipo_research.files import read_yaml
 
 __all__ = [
     "QUESTION_TYPES",
@@ -333,11 +333,7 @@ def load_codebook(path: str | Path = CODEBOOK_PATH) -> Codebook:
             f"{shown}: codebook not found. Pass --codebook with the path of a codebook YAML "
             "file (the schema is in docs/design.md, Codebook)."
         )
-    try:
-        raw = yaml.safe_load(resolved.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        detail = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise CodebookError(f"{shown}: not a readable YAML file ({detail}). Fix the syntax.") from None
+    raw = read_yaml(resolved, shown=shown, error=CodebookError)
     return codebook_from_dict(raw, source=shown)
 
 

@@ -49,6 +49,9 @@ class RawExport:
         Row number in the raw file of each response (see the module notes).
     layout : str
         The layout detected or forced (one of :data:`ipo_research.survey.layouts.LAYOUTS`).
+    layout_reason : str
+        Why: the signals that decided it (:func:`ipo_research.survey.layouts.explain_layout`),
+        or "forced with --layout".
     unmapped_columns : list of str
         Headers that map to no question and are no known platform metadata.
     metadata_columns : list of str
@@ -66,6 +69,7 @@ class RawExport:
     responses: pd.DataFrame
     source_rows: np.ndarray
     layout: str = "plain"
+    layout_reason: str = ""
     unmapped_columns: list = field(default_factory=list)
     metadata_columns: list = field(default_factory=list)
     path: str = "<memory>"
@@ -168,7 +172,10 @@ def read_export(path: str | Path, codebook, *, layout: str | None = None) -> Raw
                           "or leave it out to detect the layout.")
     grid, encoding, suffix = _read_grid(resolved, shown)
     head = [list(grid.iloc[row]) for row in range(min(3, len(grid)))]
-    layout = layout or layouts.detect_layout(head, suffix=suffix)
+    if layout is None:
+        layout, layout_reason = layouts.explain_layout(head, suffix=suffix)
+    else:
+        layout_reason = "forced with --layout"
     _check_layout_fits(layout, suffix, shown)
     header_rows = layouts.header_row_count(layout)
     if len(grid) < header_rows:
@@ -186,6 +193,7 @@ def read_export(path: str | Path, codebook, *, layout: str | None = None) -> Raw
         responses=layouts.assemble_responses(body, mappings),
         source_rows=np.arange(first_row, first_row + len(body), dtype="int64"),
         layout=layout,
+        layout_reason=layout_reason,
         unmapped_columns=[m.header for m in mappings if m.kind == "unmapped"],
         metadata_columns=[m.header for m in mappings if m.kind == "metadata"],
         path=shown,

@@ -51,6 +51,7 @@ __all__ = [
     "LAYOUTS",
     "ColumnMapping",
     "detect_layout",
+    "explain_layout",
     "header_row_count",
     "first_data_row",
     "column_headers",
@@ -125,29 +126,69 @@ def detect_layout(head: list[list[str]], *, suffix: str = ".csv") -> str:
     Returns
     -------
     str
-        One of :data:`LAYOUTS`.
+        One of :data:`LAYOUTS`; :func:`explain_layout` says why.
 
     Examples
     --------
     >>> detect_layout([["Timestamp", "Your garden"], ["2017-01-01", "North"]])
     'google_forms'
+    >>> detect_layout([["respondent_id", "state"], ["R_1", "Ohio"]])
+    'plain'
+    """
+    return explain_layout(head, suffix=suffix)[0]
+
+
+def explain_layout(head: list[list[str]], *, suffix: str = ".csv") -> tuple[str, str]:
+    """The layout of an export, as :func:`detect_layout` names it, and the signals that decided it.
+
+    A platform layout needs more than one signal: a SurveyMonkey export is recognised by at least
+    two of a "Respondent ID" column, a "Collector ID" column and a second header row reading
+    "Response" / "Open-Ended Response"; a Qualtrics export by its row of ``{"ImportId": ...}``
+    cells under a row of question texts; a Google Forms export by a first column "Timestamp"
+    whose first answer reads as a date. Anything else is ``plain``.
+
+    Parameters
+    ----------
+    head : list of list of str
+    suffix : str
+
+    Returns
+    -------
+    (str, str)
+        The layout and a short reason, e.g. ``("plain", "one header row; no platform's signals")``.
+
+    Examples
+    --------
+    >>> explain_layout([["Respondent ID", "Collector ID", "Q"], ["", "", "Response"]])[0]
+    'surveymonkey'
     """
     if suffix in (".sav", ".zsav"):
-        return "spss"
+        return "spss", f"the file is an SPSS {suffix} file"
     if suffix == ".dta":
-        return "stata"
+        return "stata", "the file is a Stata .dta file"
     first = [_squash(cell) for cell in head[0]] if head else []
     second = [cell.strip().lower() for cell in head[1]] if len(head) > 1 else []
-    if len(head) > 2 and any(cell.strip().startswith('{"ImportId"') or _OLD_IMPORT_ID.match(cell.strip())
-                             for cell in head[2]):
-        return "qualtrics"
-    if {"respondentid", "collectorid"} & set(first) or (
-        {"response", "open-ended response"} & set(second)
-    ):
-        return "surveymonkey"
-    if first and first[0] == "timestamp":
-        return "google_forms"
-    return "plain"
+    import_ids = sum(cell.strip().startswith('{"ImportId"') or bool(_OLD_IMPORT_ID.match(cell.strip()))
+                     for cell in head[2]) if len(head) > 2 else 0
+    if import_ids:
+        return "qualtrics", f'row 3 holds {import_ids} ImportId cell(s) under the question texts'
+    monkey = [signal for signal, present in (
+        ('a "Respondent ID" column', "respondentid" in first),
+        ('a "Collector ID" column', "collectorid" in first),
+        ('a second header row reading "Response"', bool({"response", "open-ended response"} & set(second))),
+    ) if present]
+    if len(monkey) >= 2:
+        return "surveymonkey", " and ".join(monkey)
+    if first and first[0] == "timestamp" and (len(head) < 2 or not head[1] or _looks_like_date(head[1][0])):
+        return "google_forms", 'the first column is "Timestamp", holding dates'
+    why = "one header row; no platform's signals"
+    if monkey:
+        why += f" (only {monkey[0]}, SurveyMonkey needs two signals)"
+    return "plain", why
+
+
+def _looks_like_date(cell: str) -> bool:
+    return not cell.strip() or bool(re.match(r"^\s*\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}", cell))
 
 
 def header_row_count(layout: str) -> int:

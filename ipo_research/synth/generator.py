@@ -38,6 +38,7 @@ from ipo_research.files import atomic_write_text
 from ipo_research.exceptions import ConfigError
 from ipo_research.analysis.indices import compute_index
 from ipo_research.paths import DATA_DIR, project_path, relative_to_root
+from ipo_research.survey.source import write_marker
 
 __all__ = [
     "CAPACITY_FORMULA",
@@ -161,8 +162,12 @@ def synthesize_export(codebook, *, n: int = 75, seed: int = 2016) -> pd.DataFram
     return synthesize(codebook, n=n, seed=seed).export
 
 
-def write_synthetic_export(path, *, codebook, n: int = 75, seed: int = 2016) -> Path:
-    """Write the synthetic export as a Qualtrics CSV (UTF-8, ``\\n`` line endings).
+def write_synthetic_export(path, *, codebook, n: int = 75, seed: int = 2016, force: bool = False) -> Path:
+    """Write the synthetic export as a Qualtrics CSV (UTF-8, ``\\n`` line endings), and its marker.
+
+    The marker (``<file name>.synthetic.json`` beside the CSV, see
+    :mod:`ipo_research.survey.source`) records ``n``, ``seed`` and the CSV's sha256, so the file
+    is known to be synthetic wherever it is later copied with its marker.
 
     Parameters
     ----------
@@ -171,20 +176,33 @@ def write_synthetic_export(path, *, codebook, n: int = 75, seed: int = 2016) -> 
     codebook : Codebook
     n : int, default 75
     seed : int, default 2016
+    force : bool, default False
+        Replace an existing file; without it an existing file is left as it is.
 
     Returns
     -------
     Path
         The file written.
 
+    Raises
+    ------
+    ConfigError
+        ``path`` exists and ``force`` is False, or ``path`` lies under ``data/raw/``.
+
     Examples
     --------
     >>> write_synthetic_export("data/synthetic/ipo_survey_2016_synthetic.csv",
-    ...                        codebook=load_codebook())  # doctest: +SKIP
+    ...                        codebook=load_codebook(), force=True)  # doctest: +SKIP
     """
+    target = project_path(path)
+    if target.exists() and not force:
+        raise ConfigError(f"{relative_to_root(target)} already exists; it was left unchanged. "
+                          "Pass --force to replace it, or choose another --out path.")
     export = synthesize_export(codebook, n=n, seed=seed)
     # Minimal quoting, as a Qualtrics download: fields with commas, quotes or line breaks only.
-    return _write_text(path, export.to_csv(index=False, lineterminator="\n"))
+    written = _write_text(target, export.to_csv(index=False, lineterminator="\n"))
+    write_marker(written, seed=seed, n=n)
+    return written
 
 
 def write_synthetic_qsf(path, *, codebook) -> Path:
