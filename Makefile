@@ -16,7 +16,7 @@ LOCK_TOOL := requirements/lock-tool.txt
 LOCK_VENV := .venv-lock
 UV := $(LOCK_VENV)/bin/uv
 UV_COMPILE := $(UV) pip compile --quiet --generate-hashes --python-version $(PYTHON_VERSION) \
-	--python-platform linux --custom-compile-command 'make lock' $(if $(UPGRADE),--upgrade)
+	--python-platform linux $(if $(UPGRADE),--upgrade)
 OUT ?= reports
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
@@ -38,8 +38,9 @@ setup: $(STAMP) ## Create .venv from the lock files (does nothing when up to dat
 check_python = found=$$($(1) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null) \
 	|| found=""; \
 	if [ "$$found" != "$(PYTHON_VERSION)" ]; then \
+	if [ -n "$$found" ]; then found="is Python $$found"; else found="does not run"; fi; \
 	echo "Stop: the lock files are made for Python $(PYTHON_VERSION) (.python-version)," \
-	"but $(1) $${found:+is Python $$found}$${found:-does not run}." >&2; \
+	"but $(1) $$found." >&2; \
 	echo "  $(2)" >&2; exit 1; fi
 
 # Installs exactly what the locks pin: pip and setuptools, then the runtime and test packages
