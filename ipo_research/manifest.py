@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ipo_research.atomic import atomic_write_text
+from ipo_research.dependency_lock import environment_record
 from ipo_research.paths import PROJECT_ROOT, portable_path, project_path
 
 __all__ = [
@@ -248,12 +249,15 @@ def write_manifest(out_dir: str | Path, manifest: dict[str, Any]) -> Path:
 
 
 def provenance() -> dict[str, Any]:
-    """Git commit and package versions, for the manifest and the index page.
+    """Git commit, package versions and the locked environment, for the manifest and the index.
 
     Returns
     -------
     dict
-        ``{"git": {"commit": str or None, "dirty": bool or None}, "versions": {...}}``.
+        ``{"git": {"commit": str or None, "dirty": bool or None}, "versions": {...},
+        "environment": {...}}``; ``environment`` names the lock file and its sha256, and gives
+        the installed version of every package it pins and those that differ (see
+        :func:`ipo_research.dependency_lock.environment_record`).
     """
     versions = {"python": platform.python_version()}
     for package in _VERSIONED:
@@ -261,7 +265,7 @@ def provenance() -> dict[str, Any]:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
             continue
-    return {"git": _git_state(), "versions": versions}
+    return {"git": _git_state(), "versions": versions, "environment": environment_record()}
 
 
 def _git_state() -> dict[str, Any]:
