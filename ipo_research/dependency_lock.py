@@ -61,6 +61,8 @@ TEST_LOCK = LOCK_DIR / "test.txt"
 BUILD_LOCK = LOCK_DIR / "build.txt"
 # The project itself is installed from its source (``pip install --no-deps -e .``), not locked.
 _SELF = "ipo-research"
+_REINSTALL = ("Reinstall from the locks with `make -B setup` (`make lock` first if pyproject.toml "
+              "changed).")
 _PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;\\]+)")
 _ENVIRONMENT_ENTRY = re.compile(r"^(\s*-\s+)([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:[<>=!~]=?\s*[^\s#]+)?(.*)$")
 
@@ -265,7 +267,7 @@ def drift_warning(lock: str | Path = RUNTIME_LOCK, *,
     lines = [f"warning: this environment differs from the lock {portable_path(path)} "
              f"(sha256 {lock_sha256(path)[:12]}); results may differ from a locked run:"]
     lines += [f"  {difference}" for difference in differences]
-    lines.append(f"Install the locked versions with `make setup` (or `pip install "
+    lines.append(f"Reinstall the locked versions with `make -B setup` (or `pip install "
                  f"--require-hashes -r {portable_path(path)}` in this environment).")
     return "\n".join(lines)
 
@@ -319,7 +321,7 @@ def _check(locks: list[str], *, sync: bool) -> int:
     print(f"this environment differs from {shown}:", file=sys.stderr)
     for difference in differences:
         print(f"  {difference}", file=sys.stderr)
-    print("Run `make setup` (after `make lock` if pyproject.toml changed).", file=sys.stderr)
+    print(_REINSTALL, file=sys.stderr)
     return 1
 
 

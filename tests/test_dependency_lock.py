@@ -79,7 +79,7 @@ def test_drift_warning_names_each_package_with_both_versions(lock):
         f"warning: this environment differs from the lock {lock} (sha256 "
         f"{sha256_file(lock)[:12]}); results may differ from a locked run:",
         "  pandas: locked 3.1.1, installed 3.0.0",
-        f"Install the locked versions with `make setup` (or `pip install --require-hashes -r "
+        f"Reinstall the locked versions with `make -B setup` (or `pip install --require-hashes -r "
         f"{lock}` in this environment).",
     ]
     assert drift_warning(lock, installed={**installed, "pandas": "3.1.1"}) is None
@@ -125,6 +125,7 @@ def test_check_command_exits_1_naming_the_differing_package(tmp_path):
     assert done.returncode == 1
     assert "  pandas: locked 0.0.1, installed " in done.stderr
     assert "  numpy: not locked, installed " in done.stderr
+    assert "Reinstall from the locks with `make -B setup`" in done.stderr
 
 
 def test_importing_the_module_does_not_import_pandas():

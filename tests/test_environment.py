@@ -130,7 +130,8 @@ def test_the_venv_holds_exactly_the_locked_distributions():
     assert not differences, (
         "The venv differs from requirements/build.txt + test.txt (name: locked, installed):\n"
         + "\n".join(f"  {difference}" for difference in differences)
-        + "\nRun `make setup` (after `make lock` if pyproject.toml changed).")
+        + "\nReinstall from the locks with `make -B setup` (`make lock` first if pyproject.toml "
+          "changed).")
 
 
 def _copy_for_setup(tmp_path):
