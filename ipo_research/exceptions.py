@@ -13,6 +13,7 @@ __all__ = [
     "ModelSpecError",
     "PipelineError",
     "ParameterError",
+    "LockError",
     "DataError",
     "ReadError",
     "ValidationError",
@@ -52,6 +53,10 @@ class PipelineError(ConfigError):
 
 class ParameterError(ConfigError):
     """A notebook parameter is unknown or has the wrong type."""
+
+
+class LockError(ConfigError):
+    """A dependency lock file under ``requirements/`` is missing, unreadable or inconsistent."""
 
 
 class DataError(IpoResearchError):

@@ -128,3 +128,13 @@ def test_provenance_names_versions_and_git_commit():
     assert facts["versions"]["papermill"].count(".") >= 1
     commit = facts["git"]["commit"]
     assert commit is None or len(commit) == 40
+
+
+def test_provenance_names_the_lock_its_hash_and_the_installed_versions():
+    from ipo_research.pipeline.environment import RUNTIME_LOCK, read_lock
+
+    environment = provenance()["environment"]
+    assert environment["lock"] == "requirements/runtime.txt"
+    assert environment["lock_sha256"] == sha256_file(RUNTIME_LOCK)
+    assert environment["installed"] == read_lock(RUNTIME_LOCK)  # make setup installed the lock
+    assert environment["differences"] == []

@@ -96,6 +96,29 @@ def test_index_shows_provenance_with_shortened_hashes(tmp_path):
     assert "0123456789abcdef0123" not in text
 
 
+def test_index_shows_the_lock_hash_with_the_versions(tmp_path):
+    locked = {**MANIFEST, "environment": {"lock": "requirements/runtime.txt",
+                                          "lock_sha256": "f00d" * 16, "differences": []}}
+    text = write_index(tmp_path, locked).read_text()
+    versions = text[text.index("<h3>Package versions</h3>"):]
+    assert ("<p>Installed as locked by <code>requirements/runtime.txt</code>, sha256 <code>"
+            + "f00d" * 16 + "</code>: every package it pins is at its pinned version.</p>") in versions
+    assert "<td>papermill</td><td><code>2.7.0</code></td>" in versions
+
+
+def test_index_names_each_package_installed_at_another_version_than_the_lock(tmp_path):
+    drifted = {**MANIFEST, "environment": {
+        "lock": "requirements/runtime.txt", "lock_sha256": "f00d" * 16,
+        "differences": [{"name": "pandas", "locked": "3.1.1", "installed": "3.0.0"},
+                        {"name": "six", "locked": "1.17.0", "installed": None}]}}
+    text = write_index(tmp_path, drifted).read_text()
+    assert "environment differs from the lock <code>requirements/runtime.txt</code>" in text
+    assert ("<li><code>pandas</code>: locked <code>3.1.1</code>, installed <code>3.0.0</code></li>"
+            "<li><code>six</code>: locked <code>1.17.0</code>, installed <code>nothing</code></li>"
+            ) in text
+    assert "recorded no dependency lock" in write_index(tmp_path, MANIFEST).read_text()
+
+
 def test_index_has_the_synthetic_banner_only_for_synthetic_data(tmp_path):
     synthetic = write_index(tmp_path, MANIFEST).read_text()
     assert "SYNTHETIC DATA" in synthetic

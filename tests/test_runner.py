@@ -19,7 +19,9 @@ import nbformat
 import pytest
 
 from ipo_research.cli import main
-from ipo_research.pipeline import runner
+from ipo_research.files import sha256_file
+from ipo_research.pipeline import environment as dependency_lock, runner
+from ipo_research.pipeline.environment import RUNTIME_LOCK, read_lock
 from ipo_research.paths import PROJECT_ROOT
 from ipo_research.pipeline.runner import RunRequest, pipeline_status, run_pipeline
 
@@ -100,6 +102,8 @@ def test_manifest_records_inputs_versions_and_relative_outputs(done):
             hashlib.sha256(b"state,margin\nVT,26.4\n").hexdigest(),
     }
     assert "papermill" in manifest["versions"] and "commit" in manifest["git"]
+    assert manifest["environment"]["lock"] == "requirements/runtime.txt"
+    assert manifest["environment"]["lock_sha256"] == sha256_file(RUNTIME_LOCK)
     assert manifest["runs"][1]["output"] == "notebooks/02_consume.ipynb"
     assert manifest["runs"][1]["hashes"]["upstream"] == {"01_produce": manifest["runs"][0]["key"]}
     assert str(PROJECT_ROOT) not in text
@@ -198,6 +202,22 @@ def test_status_command_says_up_to_date_or_why(done, capsys):
                                                         "package source changed"]
     assert lines[1].split(maxsplit=1) == ["02_consume", "would run: package source changed; "
                                                         "upstream 01_produce changed"]
+
+
+def test_status_warns_naming_each_package_installed_at_another_version(done, capsys, monkeypatch):
+    args = ["status", "--pipeline", str(done.request.pipeline_path), "--out", str(done.out),
+            "--data", str(done.root / "pipe" / "data.txt")]
+    assert main(args) == 0
+    assert capsys.readouterr().err == ""  # make setup installed the lock
+    locked = read_lock(RUNTIME_LOCK)
+    monkeypatch.setattr(dependency_lock, "installed_versions",
+                        lambda: {**locked, "pandas": "2.2.0", "statsmodels": "0.14.1"})
+    assert main(args) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("warning: this environment differs from the lock "
+                             "requirements/runtime.txt (sha256 ")
+    assert err[1:3] == [f"  pandas: locked {locked['pandas']}, installed 2.2.0",
+                        f"  statsmodels: locked {locked['statsmodels']}, installed 0.14.1"]
 
 
 def test_failure_is_isolated_dependents_skipped_and_exit_code_is_1(tmp_path, capsys, monkeypatch):

@@ -3,8 +3,8 @@
 Owns the stage plan read from ``notebooks/pipeline.yaml`` (:mod:`.plan`), notebook
 parameters and their checks (:mod:`.parameters`), executing one notebook with papermill
 (:mod:`.execution`), the checks of every file a run reads before any kernel starts
-(:mod:`.preflight`), the parallel, incremental runner (:mod:`.runner`) and the run manifest
-(:mod:`.manifest`).
+(:mod:`.preflight`), the parallel, incremental runner (:mod:`.runner`) the run manifest
+(:mod:`.manifest`) and the locked environment every run records (:mod:`.environment`).
 
 May import: :mod:`ipo_research.report` (to render pages and the index after a run),
 :mod:`ipo_research.models` (model specs, for preflight), :mod:`ipo_research.survey` (the

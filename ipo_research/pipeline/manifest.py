@@ -22,6 +22,7 @@ from typing import Any
 
 from ipo_research.files import atomic_write_text, sha256_file
 from ipo_research.paths import PACKAGE_DIR, PROJECT_ROOT, portable_path, project_path
+from ipo_research.pipeline.environment import environment_record
 from ipo_research.survey.source import marker_path
 
 __all__ = [
@@ -230,12 +231,15 @@ def write_manifest(out_dir: str | Path, manifest: dict[str, Any]) -> Path:
 
 
 def provenance() -> dict[str, Any]:
-    """Git commit and package versions, for the manifest and the index page.
+    """Git commit, package versions and the locked environment, for the manifest and the index.
 
     Returns
     -------
     dict
-        ``{"git": {"commit": str or None, "dirty": bool or None}, "versions": {...}}``.
+        ``{"git": {"commit": str or None, "dirty": bool or None}, "versions": {...},
+        "environment": {...}}``; ``environment`` names the lock file and its sha256, and gives
+        the installed version of every package it pins and those that differ (see
+        :func:`ipo_research.pipeline.environment.environment_record`).
     """
     versions = {"python": platform.python_version()}
     for package in _VERSIONED:
@@ -243,7 +247,7 @@ def provenance() -> dict[str, Any]:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
             continue
-    return {"git": _git_state(), "versions": versions}
+    return {"git": _git_state(), "versions": versions, "environment": environment_record()}
 
 
 def _git_state() -> dict[str, Any]:

@@ -29,6 +29,7 @@ from ipo_research.paths import (PACKAGE_DIR, PIPELINE_PATH, REPORTS_DIR, portabl
 from ipo_research.pipeline.manifest import (
     RunKey, input_files, package_source_hash, provenance, read_manifest, stale_reasons, write_manifest,
 )
+from ipo_research.pipeline.environment import drift_warning
 from ipo_research.pipeline.plan import Pipeline, Run, load_pipeline, parse_assignments, plan_runs
 from ipo_research.pipeline.preflight import check_parameters_files, preflight
 
@@ -528,14 +529,26 @@ def request_from_args(args: argparse.Namespace) -> RunRequest:
 
 def run_command(args: argparse.Namespace) -> int:
     """``ipo-research run``: returns 0 when every run succeeded, 1 otherwise."""
+    _warn_if_not_locked()
     return 0 if run_pipeline(request_from_args(args)).ok else 1
 
 
 def status_command(args: argparse.Namespace) -> int:
-    """``ipo-research status``: print per run whether it is up to date, and why not."""
+    """``ipo-research status``: print per run whether it is up to date, and why not.
+
+    A warning on standard error names every package installed at another version than the
+    dependency lock's (see :func:`ipo_research.pipeline.environment.drift_warning`).
+    """
+    _warn_if_not_locked()
     decisions = pipeline_status(request_from_args(args))
     width = max((len(d.run.run_id) for d in decisions), default=0)
     for decision in decisions:
         state = "would run: " + "; ".join(decision.reasons) if decision.redo else "up to date"
         print(f"{decision.run.run_id:<{width}}  {state}")
     return 0
+
+
+def _warn_if_not_locked() -> None:
+    warning = drift_warning()
+    if warning:
+        print(warning, file=sys.stderr, flush=True)

@@ -3,7 +3,8 @@
 Each executed notebook becomes a reviewer page (narrative, tables and figures, no code) and a
 full page (with code), both made by nbconvert's HTMLExporter and both opening with the data
 banner. ``OUT/index.html`` lists every run with its parameters, status, duration, pages and
-error, then the provenance: git commit, package versions, input hashes, start and total time.
+error, then the provenance: git commit, package versions with the dependency lock's hash (and
+any package installed at another version than the lock's), input hashes, start and total time.
 Links and paths are relative to OUT, so the folder can be moved or published as it is.
 
 Pages are safe to open whatever the data held, and work offline (from a zip file on a plane):
@@ -238,8 +239,8 @@ def write_index(out_dir: str | Path, manifest: dict[str, Any], *,
     out_dir : str or Path
         OUT.
     manifest : dict
-        As written by the runner: ``runs``, ``inputs``, ``versions``, ``git``, ``started``,
-        ``seconds``, ``pipeline``.
+        As written by the runner: ``runs``, ``inputs``, ``versions``, ``environment``, ``git``,
+        ``started``, ``seconds``, ``pipeline``.
     title : str
         The page heading.
 
@@ -325,8 +326,27 @@ def _provenance(manifest: dict[str, Any]) -> str:
     lines += ["</tbody></table>", "<h3>Inputs (sha256, shortened)</h3>", "<table><tbody>"]
     lines += [f"<tr><td><code>{html.escape(path)}</code></td><td><code>{digest[:12]}</code></td></tr>"
               for path, digest in (manifest.get("inputs") or {}).items()]
-    lines += ["</tbody></table>", "<h3>Package versions</h3>", "<table><tbody>"]
+    lines += ["</tbody></table>", "<h3>Package versions</h3>", _lock_summary(manifest),
+              "<table><tbody>"]
     lines += [f"<tr><td>{html.escape(name)}</td><td><code>{html.escape(str(version))}</code></td></tr>"
               for name, version in (manifest.get("versions") or {}).items()]
     lines += ["</tbody></table>"]
     return "\n".join(lines)
+
+
+def _lock_summary(manifest: dict[str, Any]) -> str:
+    environment = manifest.get("environment") or {}
+    if not environment.get("lock_sha256"):
+        return "<p>This run recorded no dependency lock: the versions below were not checked.</p>"
+    lock = (f"<code>{html.escape(str(environment.get('lock')))}</code>, sha256 "
+            f"<code>{html.escape(environment['lock_sha256'])}</code>")
+    differences = environment.get("differences") or []
+    if not differences:
+        return f"<p>Installed as locked by {lock}: every package it pins is at its pinned version.</p>"
+    items = "".join(
+        f"<li><code>{html.escape(d['name'])}</code>: locked "
+        f"<code>{html.escape(str(d.get('locked')))}</code>, installed "
+        f"<code>{html.escape(str(d.get('installed') or 'nothing'))}</code></li>"
+        for d in differences)
+    return (f'<p class="status-failed">This run\'s environment differs from the lock {lock}; '
+            f"its numbers may differ from a locked run's:</p><ul>{items}</ul>")
