@@ -15,7 +15,7 @@ export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help setup report test goldens lab notebooks clean-reports
+.PHONY: help setup report test test-slow goldens lab notebooks clean-reports
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -39,12 +39,15 @@ report: setup ## Run every notebook on the shipped synthetic export into reports
 test: setup ## Run the whole test suite: import layers, unit tests, nbval on the committed notebooks, golden tables
 	@start=$$(date +%s); status=0; \
 	$(BIN)/lint-imports --no-cache && \
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup tests && \
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup -m "not slow" tests && \
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider notebooks && \
 	$(BIN)/python -m ipo_research.checks.golden reports/tables tests/golden && \
 	$(BIN)/python -m ipo_research.checks.disclosure_audit reports/tables || status=$$?; \
 	echo "make test: $$(( $$(date +%s) - start )) s"; exit $$status
+
+test-slow: setup ## Run the slow, seeded simulation tests (coverage of the model intervals)
+	$(BIN)/python -m pytest -m slow tests
 
 goldens: setup ## Refresh tests/golden/ from a forced default run; review with git diff tests/golden
 	$(BIN)/ipo-research run --out $(OUT) --jobs $(JOBS) --force

@@ -250,7 +250,7 @@ def robustness_summary(run) -> str:
 
 
 def reliability_sentence(table: pd.DataFrame) -> str:
-    """Cronbach's alpha of each index in words.
+    """Standardized Cronbach's alpha of each index in words (the raw alpha beside it).
 
     Parameters
     ----------
@@ -264,11 +264,13 @@ def reliability_sentence(table: pd.DataFrame) -> str:
     if table.empty:
         return "The codebook defines no index."
     parts = [
-        f"`{row.index}`: alpha = {row.alpha:.2f} (95% CI {row.conf_low:.2f} to {row.conf_high:.2f}; "
-        f"{row.n_items} items, {row.n_obs} complete respondents)"
+        f"`{row.index}`: standardized alpha = {row.alpha:.2f} (95% CI {row.conf_low:.2f} to "
+        f"{row.conf_high:.2f}; {row.n_items} items, {row.n_obs} complete respondents"
+        + (f"; {row.raw_alpha:.2f} on the unstandardized items" if "raw_alpha" in table else "") + ")"
         for row in table.itertuples()
     ]
-    return "Internal consistency of the indices, " + "; ".join(parts) + "."
+    return ("Internal consistency of the indices, standardized to match the mean of z-scores "
+            "they are built from, " + "; ".join(parts) + ".")
 
 
 def warnings_summary(messages: list[str]) -> str:
