@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["hc2_bell_mccaffrey", "cr2_bell_mccaffrey", "SmallSampleCovariance", "small_sample_covariance"]
+__all__ = ["hc2_bell_mccaffrey", "cr2_weights", "cr2_bell_mccaffrey", "SmallSampleCovariance", "small_sample_covariance"]
 
 _TOLERANCE = 1e-10
 
@@ -96,6 +96,39 @@ def hc2_bell_mccaffrey(X, residuals) -> tuple[np.ndarray, np.ndarray]:
     return cov, df
 
 
+def cr2_weights(X, clusters) -> tuple[np.ndarray, np.ndarray]:
+    """The parts of CR2 that depend on the design alone: weights and Bell-McCaffrey df.
+
+    Parameters
+    ----------
+    X : array, shape (n, k)
+        Full-rank design matrix.
+    clusters : array-like, shape (n,)
+        Cluster label of every row.
+
+    Returns
+    -------
+    U : ndarray, shape (n, G, k)
+        ``U[:, g, j]`` holds ``A_g X_g B c_j`` in the rows of cluster ``g`` (zero elsewhere), so
+        cluster ``g``'s bias-reduced score is ``U[:, g, :]' e`` and the CR2 covariance is the
+        sum over clusters of its outer product.
+    df : ndarray, shape (k,)
+        Bell-McCaffrey degrees of freedom of each coefficient.
+    """
+    X = np.asarray(X, dtype=float)
+    labels = np.asarray(clusters)
+    bread, hat = _bread_and_hat(X)
+    groups = [np.flatnonzero(labels == label) for label in dict.fromkeys(labels.tolist())]
+    n_rows, k = X.shape
+    U = np.zeros((n_rows, len(groups), k))
+    for g, rows in enumerate(groups):
+        adjust = _inverse_sqrt(np.eye(len(rows)) - hat[np.ix_(rows, rows)])
+        U[rows, g, :] = adjust @ X[rows] @ bread
+    annihilator = np.eye(n_rows) - hat
+    df = np.array([_satterthwaite(U[:, :, j].T @ annihilator @ U[:, :, j]) for j in range(k)])
+    return U, df
+
+
 def cr2_bell_mccaffrey(X, residuals, clusters) -> tuple[np.ndarray, np.ndarray]:
     """CR2 cluster-robust covariance and Bell-McCaffrey degrees of freedom.
 
@@ -113,24 +146,9 @@ def cr2_bell_mccaffrey(X, residuals, clusters) -> tuple[np.ndarray, np.ndarray]:
     cov : ndarray, shape (k, k)
     df : ndarray, shape (k,)
     """
-    X = np.asarray(X, dtype=float)
-    e = np.asarray(residuals, dtype=float)
-    labels = np.asarray(clusters)
-    bread, hat = _bread_and_hat(X)
-    groups = [np.flatnonzero(labels == label) for label in dict.fromkeys(labels.tolist())]
-    n_rows, k = X.shape
-    # U[:, g, j]: the rows of cluster g hold A_g X_g B c_j.
-    U = np.zeros((n_rows, len(groups), k))
-    meat = np.zeros((k, k))
-    for g, rows in enumerate(groups):
-        adjust = _inverse_sqrt(np.eye(len(rows)) - hat[np.ix_(rows, rows)])
-        score = X[rows].T @ adjust @ e[rows]
-        meat += np.outer(score, score)
-        U[rows, g, :] = adjust @ X[rows] @ bread
-    cov = bread @ meat @ bread
-    annihilator = np.eye(n_rows) - hat
-    df = np.array([_satterthwaite(U[:, :, j].T @ annihilator @ U[:, :, j]) for j in range(k)])
-    return cov, df
+    U, df = cr2_weights(X, clusters)
+    scores = np.einsum("ngk,n->gk", U, np.asarray(residuals, dtype=float))
+    return scores.T @ scores, df
 
 
 def _inverse_sqrt(matrix: np.ndarray) -> np.ndarray:
