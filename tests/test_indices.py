@@ -110,4 +110,8 @@ def test_reliability_table_has_one_row_per_index():
     data = pd.DataFrame({"rid": ["r1", "r2", "r3", "r4"], "a": [1, 2, 3, 4], "b": [1, 2, 3, 5]})
     table = reliability_table(data, _codebook())
     assert table["index"].tolist() == ["ab"]
-    assert table.loc[0, "alpha"] == pytest.approx(104 / 107)
+    assert table.loc[0, "raw_alpha"] == pytest.approx(104 / 107)
+    # The index averages z-scores, so its alpha is the standardized one: 2 r / (1 + r).
+    r = np.corrcoef([1, 2, 3, 4], [1, 2, 3, 5])[0, 1]
+    assert table.loc[0, "alpha"] == pytest.approx(2 * r / (1 + r))
+    assert table.loc[0, "alpha"] > table.loc[0, "raw_alpha"]  # b's larger spread no longer weighs more

@@ -13,9 +13,10 @@ def _one(**fields):
     return {"models": [spec]}
 
 
-def test_ols_defaults_to_hc3_complete_cases_and_no_bootstrap():
+def test_ols_defaults_to_hc2_complete_cases_no_bootstrap_and_min_level_size_5():
     spec = model_specs_from_dict(_one())[0]
-    assert (spec.cov_type, spec.missing, spec.bootstrap, spec.imputations) == ("HC3", "complete_case", 0, 20)
+    assert (spec.cov_type, spec.missing, spec.bootstrap, spec.imputations, spec.min_level_size) == (
+        "HC2", "complete_case", 0, 20, 5)
 
 
 def test_maximum_likelihood_families_default_to_nonrobust():

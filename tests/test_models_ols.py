@@ -4,11 +4,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ipo_research.exceptions import ModelSpecError
 from ipo_research.models.specs import ModelSpec
 from ipo_research.models.fit import complete_cases, fit_complete_case, model_frame
 
 
 def _ols(formula, cov_type="HC3", **fields):
+    # These toy frames hold a handful of rows, far below the default minimum level size (5);
+    # the sparse-level rule has its own tests in test_models_levels.py.
+    fields.setdefault("min_level_size", 1)
     return ModelSpec(id="m", title="M", family="ols", formula=formula, cov_type=cov_type, **fields)
 
 
@@ -128,9 +132,8 @@ def test_fewer_than_ten_observations_per_parameter_is_flagged():
     assert statistics["small_sample_warning"] is True
 
 
-def test_levels_with_fewer_than_three_observations_are_flagged():
+def test_a_level_below_the_minimum_size_stops_the_fit_with_the_fix():
     data = _network_data()
     data.loc[data.index[[2, 3]], "y"] = np.nan  # leaves one wfp row
-    _, _, notes = complete_cases(data)
-    assert notes == ["'network': level(s) wfp (1) have fewer than 3 observations; their coefficients "
-                     "rest on one or two respondents."]
+    with pytest.raises(ModelSpecError, match=r"'network' = 'wfp' \(1\).*merge_levels: \{network: \{wfp:"):
+        fit_complete_case(data, _ols("y ~ C(network)", min_level_size=2))

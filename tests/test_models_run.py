@@ -82,12 +82,28 @@ def test_sample_sentence_quotes_the_fit_numbers():
         "3.4 organizations per parameter; R² = 0.74.")
 
 
-def test_findings_sentence_lists_only_terms_whose_interval_excludes_zero():
+def test_findings_sentence_reports_every_slope_with_its_interval_and_adjusted_p_never_a_verdict():
     coefficients = pd.DataFrame({"term": ["Intercept", "x", "z", "1/2"], "estimate": [1.0, 0.5, 0.1, -1.0],
-                                 "conf_low": [0.5, 0.2, -0.3, -2.0], "conf_high": [1.5, 0.8, 0.5, -0.1]})
-    assert findings_sentence(coefficients, family="ols") == (
-        "1 of 2 terms has its 95% interval excluding zero (estimates on the outcome scale): "
-        "`x` +0.500 [0.200, 0.800].")
+                                 "conf_low": [0.5, 0.2, -0.3, -2.0], "conf_high": [1.5, 0.8, 0.5, -0.1],
+                                 "p_adjusted": [np.nan, 0.0004, 0.62, np.nan]})
+    sentence = findings_sentence(coefficients, family="ols")
+    assert sentence.startswith(
+        "Estimates on the outcome scale with 95% intervals and Holm-adjusted p-values across the "
+        "model's 2 slopes: `x` +0.500 [0.200, 0.800], adjusted p < 0.001; `z` +0.100 [-0.300, 0.500], "
+        "adjusted p = 0.620.")
+    assert "cannot tell" not in sentence and "Intercept" not in sentence and "1/2" not in sentence
+
+
+def test_joint_sentence_reports_the_block_statistic_and_its_test():
+    from ipo_research.models.narrative import joint_sentence
+
+    joint = pd.DataFrame({"model": ["m"], "block": ["budget_and_staff"],
+                          "terms": ["np.log1p(annual_budget) + np.log1p(staff_fte)"], "test": ["chi2"],
+                          "df_num": [2], "df_denom": [np.nan], "statistic": [48.48], "p_value": [3e-11],
+                          "p_adjusted": [3e-11]})
+    assert joint_sentence(joint) == (
+        "Jointly tested blocks: `budget_and_staff` (`np.log1p(annual_budget) + np.log1p(staff_fte)`): "
+        "Wald chi2(2) = 48.5, p < 0.001.")
 
 
 def test_mice_sentence_names_the_term_that_moves_most_in_standard_errors():

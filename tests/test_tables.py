@@ -58,8 +58,8 @@ def _fits():
 def test_tidy_tables_have_the_contract_columns():
     _, _, fits = _fits()
     assert coefficients_table(fits).columns.tolist() == TIDY_COLUMNS
-    assert TIDY_COLUMNS == ["model", "term", "estimate", "std_error", "statistic", "p_value",
-                            "conf_low", "conf_high"]
+    assert TIDY_COLUMNS == ["model", "term", "estimate", "std_error", "statistic", "df", "p_value",
+                            "p_adjusted", "conf_low", "conf_high"]
     fit_table = model_fit_table(fits)
     assert fit_table.columns.tolist() == FIT_COLUMNS
     assert fit_table.loc[0, ["n_obs", "n_dropped"]].tolist() == [29, 1]

@@ -32,6 +32,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from ipo_research.analysis.multiplicity import adjust_p_values
 from ipo_research.analysis._suppression import augment, hidden_cells
 from ipo_research.exceptions import DataError
 
@@ -314,9 +315,16 @@ def publish_by_group(long: pd.DataFrame, *, threshold: int = 3,
     Returns
     -------
     DataFrame
-        Index: item labels; columns: groups (in order of appearance), plus ``p_value`` when
-        given; cells are shares (0..1) or marks.
+        Index: item labels; columns: groups (in order of appearance), plus ``p_value`` and
+        ``p_adjusted`` (Holm's adjustment across the items of the table, which are read
+        together; banded like ``p_value`` when a count of the item is hidden) when given;
+        cells are shares (0..1) or marks.
     """
+    adjusted = {}
+    if p_values is not None:
+        questions = list(dict.fromkeys(long["question"]))
+        raw = [p_values.get(question) for question in questions]
+        adjusted = dict(zip(questions, adjust_p_values(raw, method="holm")))
     rows = {}
     for question, item in long.groupby("question", sort=False):
         counts = item.set_index("group")[["yes", "no"]]
@@ -331,6 +339,7 @@ def publish_by_group(long: pd.DataFrame, *, threshold: int = 3,
                 shares[group] = counts.loc[group, "yes"] / n
         if p_values is not None:
             shares["p_value"] = _p_value(p_values.get(question), exact=not hidden.to_numpy().any())
+            shares["p_adjusted"] = _p_value(adjusted.get(question), exact=not hidden.to_numpy().any())
         rows[item["label"].iloc[0]] = shares
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("item")
 

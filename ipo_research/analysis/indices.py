@@ -29,6 +29,7 @@ __all__ = [
     "compute_index",
     "add_indices",
     "cronbach_alpha",
+    "standardized",
     "item_rest_correlations",
     "reliability_table",
     "item_rest_table",
@@ -193,9 +194,31 @@ def item_rest_correlations(items: pd.DataFrame) -> pd.Series:
     )
 
 
+def standardized(items: pd.DataFrame) -> pd.DataFrame:
+    """Items as z-scores over the respondents who answered every item.
+
+    Parameters
+    ----------
+    items : DataFrame
+        One numeric column per item.
+
+    Returns
+    -------
+    DataFrame
+        The complete rows, each item centred and divided by its standard deviation.
+    """
+    complete = items.astype(float).dropna()
+    return (complete - complete.mean()) / complete.std(ddof=1)
+
+
 def reliability_table(responses: pd.DataFrame, codebook: Codebook, *,
                       confidence: float = 0.95) -> pd.DataFrame:
-    """Cronbach's alpha of every codebook index, on its transformed items.
+    """Cronbach's alpha of every codebook index, standardized to match how the index is built.
+
+    A ``mean_z`` index averages z-scores, so each item weighs the same whatever its spread;
+    the alpha that describes that score is the standardized alpha (alpha of the z-scored
+    items, ``k r / (1 + (k - 1) r)`` with ``r`` the mean inter-item correlation). Alpha of the
+    raw (transformed) items, which weighs items by their variance, is kept as ``raw_alpha``.
 
     Parameters
     ----------
@@ -207,13 +230,16 @@ def reliability_table(responses: pd.DataFrame, codebook: Codebook, *,
     Returns
     -------
     DataFrame
-        Columns ``index, n_obs, n_items, alpha, conf_low, conf_high``, one row per index.
+        Columns ``index, n_obs, n_items, alpha`` (standardized), ``conf_low, conf_high`` (Feldt,
+        for the standardized alpha), ``raw_alpha``; one row per index.
     """
-    rows = [
-        {"index": index.id, **cronbach_alpha(index_items(responses, index), confidence=confidence)}
-        for index in codebook.indices
-    ]
-    return pd.DataFrame(rows, columns=["index", "n_obs", "n_items", "alpha", "conf_low", "conf_high"])
+    rows = []
+    for index in codebook.indices:
+        items = index_items(responses, index)
+        rows.append({"index": index.id, **cronbach_alpha(standardized(items), confidence=confidence),
+                     "raw_alpha": cronbach_alpha(items)["alpha"]})
+    return pd.DataFrame(rows, columns=["index", "n_obs", "n_items", "alpha", "conf_low", "conf_high",
+                                       "raw_alpha"])
 
 
 def item_rest_table(responses: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:

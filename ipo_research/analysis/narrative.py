@@ -258,6 +258,13 @@ def group_difference_sentence(table: pd.DataFrame, *, alpha: float = 0.05,
               if band == "<0.05" and alpha == 0.05]
     note = (f" For {len(banded)} item(s) a count is withheld, so the p-value is shown only "
             "as a band (below or above 0.05)." if len(banded) else "")
+    if "p_adjusted" in table:
+        adjusted = table["p_adjusted"].dropna()
+        kept = [label for label, value in adjusted.items()
+                if (is_shown(value) and float(value) < alpha) or value == "<0.05"]
+        note += (f" Read together, the {len(adjusted)} tests are adjusted by Holm's method "
+                 f"(column p (Holm-adjusted)): {len(kept)} item(s) stay below {alpha} after it"
+                 + (f" ({join_phrases([_in_sentence(label) for label in kept])})." if kept else "."))
     if not below:
         return (f"None of the {len(p_values)} items differs between {groups_word} at "
                 f"p < {alpha}: with groups this small, only large differences would show.{note}")
@@ -373,10 +380,12 @@ def present_targets(table: pd.DataFrame, *, money_measures=()) -> pd.DataFrame:
 def present_by_group(table: pd.DataFrame) -> pd.DataFrame:
     """A published by-group share table for a reader (shares as percents, p-values 3 digits)."""
     shown = table.copy()
-    if "p_value" in shown:
-        shown["p_value"] = shown["p_value"].map(lambda v: f"{float(v):.3f}" if is_shown(v) else percent(v))
-    groups = [column for column in shown.columns if column != "p_value"]
-    return format_table(shown, percent_columns=groups, rename={"p_value": "p (Fisher)"})
+    for column in ("p_value", "p_adjusted"):
+        if column in shown:
+            shown[column] = shown[column].map(lambda v: f"{float(v):.3f}" if is_shown(v) else percent(v))
+    groups = [column for column in shown.columns if column not in ("p_value", "p_adjusted")]
+    return format_table(shown, percent_columns=groups,
+                        rename={"p_value": "p (Fisher)", "p_adjusted": "p (Holm-adjusted)"})
 
 
 def target_sentence(table: pd.DataFrame, measure: str, *, subject: str) -> str:

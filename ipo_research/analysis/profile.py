@@ -217,7 +217,7 @@ def show_shares_figure(profile: Profile, table: pd.DataFrame, *, name: str, out_
 
     if not profile.reportable:
         return Markdown(_NOT_REPORTED)
-    ax = plots.share_heatmap(table.drop(columns="p_value"), title=title)
+    ax = plots.share_heatmap(table.drop(columns=["p_value", "p_adjusted"], errors="ignore"), title=title)
     return outputs.figure_output(ax.figure, name, out_dir)
 
 

@@ -27,18 +27,25 @@ Examples
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from ipo_research.analysis.multiplicity import adjust_p_values
 from ipo_research.exceptions import DataError, ModelSpecError
+from ipo_research.models.levels import check_level_sizes, check_leverage, merge_levels
+from ipo_research.models.sandwich import small_sample_covariance
 from ipo_research.models.specs import ModelSpec
 
 __all__ = [
     "TIDY_COLUMNS",
     "SMALL_SAMPLE_RATIO",
+    "P_ADJUSTMENT",
+    "is_slope",
+    "adjust_slopes",
     "ModelFit",
     "model_frame",
     "complete_cases",
@@ -51,10 +58,12 @@ __all__ = [
     "fit_complete_case",
 ]
 
-TIDY_COLUMNS = ["model", "term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high"]
+TIDY_COLUMNS = ["model", "term", "estimate", "std_error", "statistic", "df", "p_value", "p_adjusted",
+                "conf_low", "conf_high"]
 SMALL_SAMPLE_RATIO = 10  # fewer observations per parameter than this earns a warning
+P_ADJUSTMENT = "holm"  # across the slopes of each model
 _BINARY_FAMILIES = ("logit", "probit")
-_SPARSE_LEVEL = 3  # the disclosure threshold: fewer respondents than this in a level is flagged
+_NOT_SLOPE = re.compile(r"^Intercept$|^alpha$|/")
 
 
 @dataclass
@@ -98,24 +107,27 @@ def model_frame(responses: pd.DataFrame, spec: ModelSpec, *, key: str | None = N
     Returns
     -------
     DataFrame
-        Booleans as 0/1 floats, integers and decimals as floats, Categoricals unchanged,
-        missing values as NaN.
+        Booleans as 0/1 floats, integers and decimals as floats, Categoricals unchanged
+        except for the levels the spec merges (``merge_levels``; the sentences saying so are in
+        ``frame.attrs["notes"]``), missing values as NaN; the cluster column after the formula's.
 
     Raises
     ------
     ModelSpecError
-        When the formula names a column the responses lack.
+        When the formula names a column the responses lack, or a merge cannot be applied.
     """
-    absent = [column for column in spec.columns if column not in responses.columns]
+    absent = [column for column in spec.frame_columns if column not in responses.columns]
     if absent:
         raise ModelSpecError(
             f"model '{spec.id}': column(s) {', '.join(absent)} are not in the data. "
             "Fix the formula in the models file or add the column (indices, context) first."
         )
     frame = pd.DataFrame(index=responses[key].astype(str) if key else responses.index)
-    for column in spec.columns:
+    for column in spec.frame_columns:
         # .array keeps a Categorical's levels and order; positions match the index.
         frame[column] = _as_model_column(responses[column]).array
+    frame, notes = merge_levels(frame, spec)
+    frame.attrs["notes"] = notes
     return frame
 
 
@@ -129,13 +141,15 @@ def _as_model_column(values: pd.Series) -> pd.Series:
     return pd.Series(pd.Categorical(text, categories=sorted(text.dropna().unique())), index=values.index)
 
 
-def complete_cases(frame: pd.DataFrame) -> tuple[pd.DataFrame, int, list[str]]:
+def complete_cases(frame: pd.DataFrame, *, quiet: tuple[str, ...] = ()) -> tuple[pd.DataFrame, int, list[str]]:
     """Drop rows with any missing value, then unused categories.
 
     Parameters
     ----------
     frame : DataFrame
         A model frame.
+    quiet : tuple of str, optional
+        Columns whose unused levels are dropped without a note (a cluster column).
 
     Returns
     -------
@@ -154,13 +168,9 @@ def complete_cases(frame: pd.DataFrame) -> tuple[pd.DataFrame, int, list[str]]:
                       if level not in set(data[column])]
             if unused:
                 data = data.assign(**{column: data[column].cat.remove_unused_categories()})
-                notes.append(f"'{column}': level(s) {', '.join(unused)} have no observation "
-                             "in the fitted rows and were dropped.")
-            counts = data[column].value_counts(sort=False)
-            sparse = [f"{level} ({count})" for level, count in counts.items() if count < _SPARSE_LEVEL]
-            if sparse:
-                notes.append(f"'{column}': level(s) {', '.join(sparse)} have fewer than {_SPARSE_LEVEL} "
-                             "observations; their coefficients rest on one or two respondents.")
+                if column not in quiet:
+                    notes.append(f"'{column}': level(s) {', '.join(unused)} have no observation "
+                                 "in the fitted rows and were dropped.")
     return data, len(frame) - len(data), notes
 
 
@@ -230,6 +240,8 @@ def fit_design(y: pd.DataFrame, X: pd.DataFrame, *, family: str, cov_type: str):
     from statsmodels.miscmodels.ordinal_model import OrderedModel
 
     endog = y.iloc[:, 0]
+    if cov_type == "CR2":
+        cov_type = "nonrobust"  # replaced by the CR2 covariance (models.sandwich) after the fit
     if family == "ordinal_logit" and (endog % 1 == 0).all():
         endog = endog.astype(int)  # thresholds read "1/2", not "1.0/2.0"
     with warnings.catch_warnings(record=True) as caught:
@@ -285,8 +297,43 @@ def _has_thresholds(result) -> bool:
     return hasattr(result.model, "transform_threshold_params") and result.model.k_levels > 1
 
 
+def is_slope(term: str) -> bool:
+    """Whether a term is a slope (not the intercept, a threshold ``a/b`` or ``alpha``).
+
+    Examples
+    --------
+    >>> [is_slope(term) for term in ("Intercept", "x", "1/2", "alpha")]
+    [False, True, False, False]
+    """
+    return not _NOT_SLOPE.search(str(term))
+
+
+def adjust_slopes(coefficients: pd.DataFrame) -> pd.Series:
+    """Holm-adjusted p-values across the slopes of each model (NaN for other terms).
+
+    Parameters
+    ----------
+    coefficients : DataFrame
+        Tidy rows (``model, term, p_value``) of one or more models.
+
+    Returns
+    -------
+    Series
+        Aligned with ``coefficients``.
+    """
+    adjusted = pd.Series(np.nan, index=coefficients.index)
+    for _, rows in coefficients.groupby("model", sort=False):
+        slopes = rows[rows["term"].map(is_slope)]
+        adjusted[slopes.index] = adjust_p_values(slopes["p_value"], method=P_ADJUSTMENT)
+    return adjusted
+
+
 def tidy_coefficients(result, *, model: str, level: float = 0.95) -> pd.DataFrame:
     """The coefficients of a statsmodels result as tidy rows.
+
+    An OLS result carrying a small-sample covariance (``result.small_sample``, see
+    :func:`fit_complete_case`) is reported with it: per-term Bell-McCaffrey degrees of freedom
+    for ``t`` p-values and intervals. ``p_adjusted`` is Holm's adjustment across the slopes.
 
     Parameters
     ----------
@@ -300,13 +347,23 @@ def tidy_coefficients(result, *, model: str, level: float = 0.95) -> pd.DataFram
     -------
     DataFrame
         Columns :data:`TIDY_COLUMNS`, one row per term in the model's order (ordinal
-        thresholds as cut-points, see :func:`reported_parameters`).
+        thresholds as cut-points, see :func:`reported_parameters`); ``df`` is empty (NaN) for
+        normal-based inference.
     """
     from scipy import stats
 
     params, cov = reported_parameters(result)
     std_error = np.sqrt(np.diag(cov.to_numpy()))
-    if not _has_thresholds(result):
+    df = np.full(len(params), float(result.df_resid) if getattr(result, "use_t", False) else np.nan)
+    small = getattr(result, "small_sample", None)
+    if small is not None:
+        std_error = np.sqrt(np.diag(small.cov))
+        df = small.df
+        statistic = params.to_numpy() / std_error
+        p_value = 2 * stats.t.sf(np.abs(statistic), df)
+        half_width = stats.t.ppf(0.5 + level / 2, df) * std_error
+        bounds = np.column_stack([params.to_numpy() - half_width, params.to_numpy() + half_width])
+    elif not _has_thresholds(result):
         statistic = np.asarray(result.tvalues, dtype=float)
         p_value = np.asarray(result.pvalues, dtype=float)
         bounds = np.asarray(result.conf_int(alpha=1 - level))
@@ -315,16 +372,18 @@ def tidy_coefficients(result, *, model: str, level: float = 0.95) -> pd.DataFram
         p_value = 2 * stats.norm.sf(np.abs(statistic))
         half_width = stats.norm.ppf(0.5 + level / 2) * std_error
         bounds = np.column_stack([params.to_numpy() - half_width, params.to_numpy() + half_width])
-    return pd.DataFrame({
+    tidy = pd.DataFrame({
         "model": model,
         "term": params.index.astype(str),
         "estimate": params.to_numpy(),
         "std_error": std_error,
         "statistic": statistic,
+        "df": df,
         "p_value": p_value,
         "conf_low": bounds[:, 0],
         "conf_high": bounds[:, 1],
-    }, columns=TIDY_COLUMNS)
+    })
+    return tidy.assign(p_adjusted=adjust_slopes(tidy))[TIDY_COLUMNS]
 
 
 def fit_statistics(result, spec: ModelSpec, *, n_dropped: int) -> dict:
@@ -403,22 +462,36 @@ def fit_complete_case(frame: pd.DataFrame, spec: ModelSpec) -> ModelFit:
     Raises
     ------
     DataError
-        When too few complete rows remain to estimate the model, or the fit fails.
+        When too few complete rows remain to estimate the model, a row has leverage near 1
+        (:func:`ipo_research.models.levels.check_leverage`), or the fit fails.
+    ModelSpecError
+        When a level rests on fewer than ``spec.min_level_size`` rows
+        (:func:`ipo_research.models.levels.check_level_sizes`).
     """
-    data, n_dropped, notes = complete_cases(frame)
+    data, n_dropped, notes = complete_cases(frame, quiet=(spec.cluster,) if spec.cluster else ())
+    notes = list(frame.attrs.get("notes", [])) + notes
     if n_dropped:
         notes.insert(0, f"{n_dropped} of {len(frame)} rows dropped for a missing value (complete cases).")
+    check_level_sizes(data, spec)
     y, X = design_matrices(data, spec)
     if len(X) <= X.shape[1]:
         raise DataError(
             f"model '{spec.id}': {len(X)} complete row(s) for {X.shape[1]} parameter(s); the model "
             "cannot be estimated. Simplify the formula or use `missing: mice`."
         )
+    check_leverage(X, spec)
     try:
         result = fit_design(y, X, family=spec.family, cov_type=spec.cov_type)
     except (np.linalg.LinAlgError, ValueError) as error:
         raise DataError(f"model '{spec.id}': the {spec.family} fit failed ({error}). "
                         "Check for predictors without variation or perfect separation.") from None
+    if spec.family == "ols" and spec.cov_type in ("HC2", "CR2"):
+        result.small_sample = small_sample_covariance(
+            X.to_numpy(), np.asarray(result.resid), cov_type=spec.cov_type,
+            clusters=data[spec.cluster].astype(str).to_numpy() if spec.cluster else None)
+        if spec.cluster:
+            notes.append(f"CR2 standard errors clustered by '{spec.cluster}' "
+                         f"({result.small_sample.clusters} clusters), Bell-McCaffrey degrees of freedom.")
     notes += [f"statsmodels: {message}" for message in result.fit_warnings]
     return ModelFit(
         spec=spec,

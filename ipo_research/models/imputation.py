@@ -29,9 +29,10 @@ from scipy import stats
 
 from ipo_research.exceptions import DataError
 from ipo_research.models.specs import ModelSpec, formula_columns
-from ipo_research.models.fit import (SMALL_SAMPLE_RATIO, TIDY_COLUMNS, ModelFit, complete_cases,
-                                 design_matrices, effective_observations, fit_design,
-                                 reported_parameters)
+from ipo_research.models.fit import (SMALL_SAMPLE_RATIO, TIDY_COLUMNS, ModelFit, adjust_slopes,
+                                     complete_cases, design_matrices, effective_observations,
+                                     fit_design, reported_parameters)
+from ipo_research.models.levels import check_level_sizes
 
 __all__ = ["rubin_pool", "impute_frames", "log_scale_columns", "fit_mice"]
 
@@ -217,13 +218,20 @@ def fit_mice(frame: pd.DataFrame, spec: ModelSpec, *, seed: int) -> ModelFit:
     spec : ModelSpec
     seed : int
 
+    Raises
+    ------
+    ModelSpecError
+        When a level of the rows with an observed outcome rests on fewer than
+        ``spec.min_level_size`` observed answers.
+
     Returns
     -------
     ModelFit
-        Pooled tidy coefficients (plus ``df`` and ``fmi``), fit statistics with ``n_obs`` the
+        Pooled tidy coefficients (plus ``fmi``), fit statistics with ``n_obs`` the
         rows with an observed outcome and ``n_dropped`` those without.
     """
     outcome_seen = frame[spec.outcome].notna()
+    check_level_sizes(frame.loc[outcome_seen], spec)
     logged = [column for column in log_scale_columns(spec.formula) if (frame[column].dropna() > -1).all()]
     on_log_scale = frame.assign(**{column: np.log1p(frame[column]) for column in logged})
     estimates, variances, fits = [], [], []
@@ -241,10 +249,11 @@ def fit_mice(frame: pd.DataFrame, spec: ModelSpec, *, seed: int) -> ModelFit:
     shared = estimates.columns[estimates.notna().all() & variances.notna().all()]
     df_complete = float(fits[0].df_resid) if spec.family == "ols" else None
     pooled = rubin_pool(estimates[shared], variances[shared], df_complete=df_complete)
-    coefficients = pooled.assign(model=spec.id)[TIDY_COLUMNS + ["df", "fmi"]]
+    pooled = pooled.assign(model=spec.id)
+    coefficients = pooled.assign(p_adjusted=adjust_slopes(pooled))[TIDY_COLUMNS + ["fmi"]]
     n_obs, n_params = int(outcome_seen.sum()), len(shared)
     effective = effective_observations(frame.loc[outcome_seen, spec.outcome].to_numpy(dtype=float), spec.family)
-    notes = [f"{spec.imputations} imputed data sets (seed {seed}) pooled by Rubin's rules; "
+    notes = list(frame.attrs.get("notes", [])) + [f"{spec.imputations} imputed data sets (seed {seed}) pooled by Rubin's rules; "
              f"{len(frame) - n_obs} row(s) without the outcome left out of the fits."]
     if logged:
         notes.append(f"imputed on the log1p scale: {', '.join(logged)}.")

@@ -16,16 +16,21 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ipo_research.models.fit import is_slope
 from ipo_research.models.specs import ModelSpec
+from ipo_research.models.tables import term_label
 from ipo_research.survey.escaping import escape_markdown, markdown_code
 
-__all__ = ["sample_sentence", "findings_sentence", "mice_sentence", "bootstrap_sentence",
-           "model_summary", "run_summary", "robustness_summary", "seeds_sentence", "reliability_sentence",
+__all__ = ["sample_sentence", "findings_sentence", "p_text", "joint_sentence", "mice_sentence",
+           "bootstrap_sentence", "model_summary", "run_summary", "robustness_summary", "seeds_sentence",
+           "reliability_sentence",
            "warnings_summary"]
 
 _FAMILY_NAMES = {"ols": "linear regression (OLS)", "logit": "logistic regression",
                  "probit": "probit regression", "ordinal_logit": "ordinal logistic regression",
                  "poisson": "Poisson regression", "negbin": "negative binomial regression"}
+_ERRORS = {"HC2": "HC2 standard errors with Bell-McCaffrey degrees of freedom",
+           "CR2": "CR2 standard errors robust to clusters, Bell-McCaffrey degrees of freedom"}
 _SCALE = {"logit": "log-odds", "probit": "probit index", "ordinal_logit": "log-odds",
           "poisson": "log count", "negbin": "log count", "ols": "outcome"}
 
@@ -60,12 +65,12 @@ def sample_sentence(statistics: dict, *, unit: str = "respondent") -> str:
 
 
 def findings_sentence(coefficients: pd.DataFrame, *, family: str, level: float = 0.95) -> str:
-    """Which terms have intervals that exclude zero, with their estimates.
+    """Every slope with its magnitude, interval and Holm-adjusted p-value; never a yes/no.
 
     Parameters
     ----------
     coefficients : DataFrame
-        Tidy rows of one model.
+        Tidy rows of one model (with ``p_adjusted``).
     family : str
         The model family, to name the scale of the estimates.
     level : float, default 0.95
@@ -75,20 +80,55 @@ def findings_sentence(coefficients: pd.DataFrame, *, family: str, level: float =
     -------
     str
     """
-    slopes = coefficients[~coefficients["term"].str.contains(r"^Intercept$|^alpha$|/", regex=True)]
-    clear = slopes[(slopes["conf_low"] > 0) | (slopes["conf_high"] < 0)]
+    slopes = coefficients[coefficients["term"].map(is_slope)]
     scale = _SCALE.get(family, "outcome")
-    if clear.empty:
-        return (f"No term's {level:.0%} interval excludes zero: with this many observations the "
-                "data cannot tell these associations apart from none.")
     listed = "; ".join(
-        f"{markdown_code(row.term)} {row.estimate:+.3f} [{row.conf_low:.3f}, {row.conf_high:.3f}]"
-        for row in clear.itertuples()
+        f"{markdown_code(term_label(row.term))} {row.estimate:+.3f} [{row.conf_low:.3f}, {row.conf_high:.3f}], "
+        f"adjusted {p_text(row.p_adjusted)}"
+        for row in slopes.itertuples()
     )
-    verb = "has its" if len(clear) == 1 else "have"
-    noun = "interval" if len(clear) == 1 else "intervals"
-    return (f"{len(clear)} of {len(slopes)} terms {verb} {level:.0%} {noun} excluding zero "
-            f"(estimates on the {scale} scale): {listed}.")
+    return (f"Estimates on the {scale} scale with {level:.0%} intervals and Holm-adjusted p-values "
+            f"across the model's {len(slopes)} slopes: {listed}. Read the size and the width of each "
+            "interval: an interval that spans zero and large values is uninformative, not evidence "
+            "of no association.")
+
+
+def p_text(value) -> str:
+    """A p-value for a sentence: ``p < 0.001`` or ``p = 0.043``.
+
+    Examples
+    --------
+    >>> p_text(0.00004), p_text(0.0432)
+    ('p < 0.001', 'p = 0.043')
+    """
+    if value is None or pd.isna(value):
+        return "p not computed"
+    return "p < 0.001" if float(value) < 0.001 else f"p = {float(value):.3f}"
+
+
+def joint_sentence(joint: pd.DataFrame) -> str:
+    """The joint Wald tests of one model's blocks, in words.
+
+    Parameters
+    ----------
+    joint : DataFrame
+        Rows of ``joint_tests`` for one model.
+
+    Returns
+    -------
+    str
+        Empty when the model has no block.
+    """
+    if joint.empty:
+        return ""
+    parts = []
+    for row in joint.itertuples():
+        reference = (f"F({row.df_num}, {row.df_denom:g}) = {row.statistic:.2f}" if row.test == "F"
+                     else f"Wald chi2({row.df_num}) = {row.statistic:.1f}")
+        parts.append(f"{markdown_code(row.block)} ({markdown_code(row.terms)}): {reference}, {p_text(row.p_value)}"
+                     + (f", Holm-adjusted across the model's {len(joint)} blocks {p_text(row.p_adjusted)}"
+                        if len(joint) > 1 else ""))
+    return "Jointly tested blocks: " + "; ".join(parts) + "."
 
 
 def mice_sentence(comparison: pd.DataFrame) -> str:
@@ -132,7 +172,7 @@ def bootstrap_sentence(table: pd.DataFrame) -> str:
 
 
 def model_summary(spec: ModelSpec, statistics: dict, coefficients: pd.DataFrame, *,
-                  unit: str = "respondent") -> str:
+                  unit: str = "respondent", joint: pd.DataFrame | None = None) -> str:
     """A short Markdown paragraph on one model: what it asks, what it finds, how sure.
 
     Parameters
@@ -143,17 +183,24 @@ def model_summary(spec: ModelSpec, statistics: dict, coefficients: pd.DataFrame,
     coefficients : DataFrame
         The model's tidy rows.
     unit : str, default "respondent"
+    joint : DataFrame, optional
+        The model's rows of ``joint_tests``; reported after the slopes.
 
     Returns
     -------
     str
     """
     family = _FAMILY_NAMES.get(spec.family, spec.family)
-    lines = [f"**{escape_markdown(spec.title)}** ({markdown_code(spec.id)}, {family}, {spec.cov_type} standard errors)."]
+    errors = _ERRORS.get(spec.cov_type, f"{spec.cov_type} standard errors")
+    if spec.cluster:
+        errors = errors.replace("clusters", f"clusters of {markdown_code(spec.cluster)}")
+    lines = [f"**{escape_markdown(spec.title)}** ({markdown_code(spec.id)}, {family}, {errors})."]
     if spec.question:
         lines.append(f"*Question:* {escape_markdown(spec.question)}")
     lines.append(sample_sentence(statistics, unit=unit))
     lines.append(findings_sentence(coefficients, family=spec.family))
+    if joint is not None and not joint.empty:
+        lines.append(joint_sentence(joint))
     if statistics["small_sample_warning"]:
         lines.append(f"**Caution:** fewer than 10 {unit}s per parameter; treat the estimates as fragile.")
     if not statistics.get("converged", True):
@@ -175,7 +222,10 @@ def run_summary(run, *, unit: str = "respondent") -> str:
     """
     paragraphs = []
     for fit in run.fits:
-        paragraphs.append(model_summary(fit.spec, fit.statistics, fit.coefficients, unit=unit))
+        joint = (run.joint[run.joint["model"] == fit.spec.id]
+                 if not run.joint.empty else None)
+        paragraphs.append(model_summary(fit.spec, fit.statistics, fit.coefficients, unit=unit,
+                                        joint=joint))
         paragraphs += [f"<small>Note: {escape_markdown(note)}</small>" for note in fit.notes]
     return "\n\n".join(paragraphs)
 
@@ -229,7 +279,7 @@ def seeds_sentence(seed: int | None, seeds: dict[str, int]) -> str:
 
 
 def reliability_sentence(table: pd.DataFrame) -> str:
-    """Cronbach's alpha of each index in words.
+    """Standardized Cronbach's alpha of each index in words (the raw alpha beside it).
 
     Parameters
     ----------
@@ -243,11 +293,13 @@ def reliability_sentence(table: pd.DataFrame) -> str:
     if table.empty:
         return "The codebook defines no index."
     parts = [
-        f"{markdown_code(row.index)}: alpha = {row.alpha:.2f} (95% CI {row.conf_low:.2f} to {row.conf_high:.2f}; "
-        f"{row.n_items} items, {row.n_obs} complete respondents)"
+        f"{markdown_code(row.index)}: standardized alpha = {row.alpha:.2f} (95% CI {row.conf_low:.2f} to "
+        f"{row.conf_high:.2f}; {row.n_items} items, {row.n_obs} complete respondents"
+        + (f"; {row.raw_alpha:.2f} on the unstandardized items" if "raw_alpha" in table else "") + ")"
         for row in table.itertuples()
     ]
-    return "Internal consistency of the indices, " + "; ".join(parts) + "."
+    return ("Internal consistency of the indices, standardized to match the mean of z-scores "
+            "they are built from, " + "; ".join(parts) + ".")
 
 
 def warnings_summary(messages: list[str]) -> str:

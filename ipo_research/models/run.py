@@ -31,6 +31,7 @@ from ipo_research.exceptions import DataError
 from ipo_research.models.imputation import fit_mice
 from ipo_research.models.specs import ModelSpec
 from ipo_research.models.fit import ModelFit, fit_complete_case, model_frame
+from ipo_research.models.wald import joint_tests
 from ipo_research.analysis.outputs import save_table, save_text
 from ipo_research.models.tables import (bootstrap_table, coefficients_table, mice_comparison_table,
                                  model_fit_table, regression_table, regression_table_latex,
@@ -55,6 +56,9 @@ class ModelRun:
         Model-based and bootstrap intervals of every spec with ``bootstrap`` > 0.
     vif, influential : DataFrame
         VIFs of complete-case fits; most influential respondents of OLS fits.
+    joint : DataFrame
+        Joint Wald tests of the factor blocks and named blocks of complete-case fits
+        (:func:`ipo_research.models.wald.joint_tests`).
     residuals : dict of str to DataFrame
         Residuals against fitted values of each complete-case OLS fit, by model id.
     messages : list of str
@@ -73,6 +77,7 @@ class ModelRun:
     bootstrap: pd.DataFrame
     vif: pd.DataFrame
     influential: pd.DataFrame
+    joint: pd.DataFrame = field(default_factory=pd.DataFrame)
     residuals: dict[str, pd.DataFrame] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
     seed: int | None = None
@@ -157,7 +162,7 @@ def run_models(responses: pd.DataFrame, specs: list[ModelSpec], *, key: str | No
     -------
     ModelRun
     """
-    fits, comparisons, boots, vifs, influential, residuals = [], [], [], [], [], {}
+    fits, comparisons, boots, vifs, influential, joint, residuals = [], [], [], [], [], [], {}
     key_name = key or "id"
     for spec in specs:
         frame = model_frame(responses, spec, key=key)
@@ -173,6 +178,7 @@ def run_models(responses: pd.DataFrame, specs: list[ModelSpec], *, key: str | No
             boots.append(bootstrap_table(complete, intervals))
         if spec.missing == "complete_case":
             vifs.append(variance_inflation(complete))
+            joint.append(joint_tests(complete))
             if spec.family == "ols":
                 residuals[spec.id] = residuals_table(complete, key=key_name)
                 influential.append(influential_observations(complete, key=key_name, top=top_influential))
@@ -181,9 +187,9 @@ def run_models(responses: pd.DataFrame, specs: list[ModelSpec], *, key: str | No
     return ModelRun(
         fits=fits, coefficients=coefficients_table(fits), model_fit=model_fit,
         mice_comparison=_concat(comparisons), bootstrap=_concat(boots), vif=_concat(vifs),
-        influential=_concat(influential), residuals=residuals, messages=messages, seed=seed,
-        seeds={spec.id: spec_seed(seed, spec.id) for spec in specs
-               if spec.missing == "mice" or spec.bootstrap},
+        influential=_concat(influential), joint=_concat(joint), residuals=residuals, messages=messages,
+        seed=seed, seeds={spec.id: spec_seed(seed, spec.id) for spec in specs
+                          if spec.missing == "mice" or spec.bootstrap},
     )
 
 
@@ -215,7 +221,8 @@ def save_model_run(run, out_dir: str | Path, *, digits: int = 3) -> list[Path]:
     list of Path
         ``coefficients.csv``, ``model_fit.csv``, ``regression_table.md`` and ``.tex``, and
         when there is something to show ``coefficients_mice_comparison.csv``,
-        ``coefficients_bootstrap.csv``, ``model_vif.csv``, ``influential_observations.csv``.
+        ``coefficients_bootstrap.csv``, ``model_vif.csv``, ``influential_observations.csv``,
+        ``joint_tests.csv``.
     """
     written = [save_table(run.coefficients, "coefficients", out_dir),
                save_table(run.model_fit, "model_fit", out_dir)]
@@ -225,7 +232,8 @@ def save_model_run(run, out_dir: str | Path, *, digits: int = 3) -> list[Path]:
                              "regression_table.tex", out_dir))
     optional = {"coefficients_mice_comparison": run.mice_comparison,
                 "coefficients_bootstrap": run.bootstrap,
-                "model_vif": run.vif, "influential_observations": run.influential}
+                "model_vif": run.vif, "influential_observations": run.influential,
+                "joint_tests": run.joint}
     for name, table in optional.items():
         if not table.empty:
             written.append(save_table(table, name, out_dir))

@@ -5,17 +5,25 @@ formula`` are required; ``question`` (the one-line question a model answers, for
 ``cov_type``, ``missing``, ``imputations`` (how many imputed data sets ``missing: mice`` draws,
 default 20) and ``bootstrap`` are optional. Every mistake raises :class:`~ipo_research.exceptions.ModelSpecError` naming the file, the spec and the fix.
 
-Covariance types allowed per family: ``ols`` takes ``nonrobust`` and ``HC0`` to ``HC3``
-(default ``HC3``); the maximum-likelihood families (``logit``, ``probit``, ``poisson``,
-``negbin``, ``ordinal_logit``) take ``nonrobust`` (default) and the sandwich ``HC0``, because
-statsmodels computes HC1 to HC3 for them exactly like HC0.
+Covariance types allowed per family: ``ols`` takes ``nonrobust``, ``HC0`` to ``HC3`` and
+``CR2`` (default ``HC2`` with Bell-McCaffrey degrees of freedom, or ``CR2`` when the spec names
+a ``cluster`` column); the maximum-likelihood families (``logit``, ``probit``, ``poisson``,
+``negbin``, ``ordinal_logit``) take ``nonrobust`` and the sandwich ``HC0``, because
+statsmodels computes HC1 to HC3 for them exactly like HC0 (default ``HC0`` for ``poisson``,
+whose model-based errors are too small on overdispersed counts, ``nonrobust`` for the rest).
+
+Sparse levels are handled by rule: ``min_level_size`` (default 5) is the fewest fitted rows a
+factor level, or either side of a 0/1 predictor, may rest on; ``merge_levels`` merges named
+levels into a stated neighbour first; a fit that still has a smaller level is refused
+(:mod:`ipo_research.models.levels`). ``joint_tests`` names blocks of collinear terms that are
+tested jointly besides every factor's block.
 
 Examples
 --------
 >>> specs = model_specs_from_dict({"models": [
 ...     {"id": "m", "title": "M", "family": "ols", "formula": "y ~ x"}]})
->>> specs[0].cov_type, specs[0].missing, specs[0].bootstrap
-('HC3', 'complete_case', 0)
+>>> specs[0].cov_type, specs[0].missing, specs[0].bootstrap, specs[0].min_level_size
+('HC2', 'complete_case', 0, 5)
 """
 
 from __future__ import annotations
@@ -47,16 +55,19 @@ __all__ = [
 
 FAMILIES = ("ols", "logit", "probit", "ordinal_logit", "poisson", "negbin")
 COV_TYPES = {
-    "ols": ("nonrobust", "HC0", "HC1", "HC2", "HC3"),
+    "ols": ("nonrobust", "HC0", "HC1", "HC2", "HC3", "CR2"),
     **{family: ("nonrobust", "HC0") for family in FAMILIES if family != "ols"},
 }
-DEFAULT_COV_TYPE = {"ols": "HC3", **{family: "nonrobust" for family in FAMILIES if family != "ols"}}
+DEFAULT_COV_TYPE = {"ols": "HC2", "poisson": "HC0",
+                    **{family: "nonrobust" for family in FAMILIES if family not in ("ols", "poisson")}}
+DEFAULT_MIN_LEVEL_SIZE = 5
 MISSING_STRATEGIES = ("complete_case", "mice")
 _REQUIRED = ("id", "title", "family", "formula")
 # Every field a models file accepts; docs/design.md documents each and a test keeps them equal.
 MODELS_FILE_FIELDS = {
     "models_file": ("models",),
-    "model": (*_REQUIRED, "question", "cov_type", "missing", "imputations", "bootstrap"),
+    "model": (*_REQUIRED, "question", "cov_type", "cluster", "missing", "imputations", "bootstrap",
+              "min_level_size", "merge_levels", "joint_tests"),
 }
 _FIELDS = set(MODELS_FILE_FIELDS["model"])
 # Names a formula may call or use that are not columns: patsy's helpers and numpy.
@@ -88,6 +99,14 @@ class ModelSpec:
         The question the model answers, in one line (may be empty).
     imputations : int
         Imputed data sets drawn when ``missing`` is ``mice``.
+    cluster : str
+        Column whose values group correlated rows (``cov_type: CR2``); empty for none.
+    min_level_size : int
+        Fewest rows a factor level (or either side of a 0/1 predictor) may rest on.
+    merge_levels : tuple of (column, level, neighbour)
+        Levels merged into a stated neighbour before fitting.
+    joint_tests : tuple of (name, tuple of terms)
+        Named blocks of terms tested jointly (factor blocks are tested without being named).
     """
 
     id: str
@@ -99,6 +118,10 @@ class ModelSpec:
     bootstrap: int = 0
     question: str = ""
     imputations: int = 20
+    cluster: str = ""
+    min_level_size: int = DEFAULT_MIN_LEVEL_SIZE
+    merge_levels: tuple = ()
+    joint_tests: tuple = ()
 
     @property
     def outcome(self) -> str:
@@ -109,6 +132,12 @@ class ModelSpec:
     def columns(self) -> tuple[str, ...]:
         """Every column the formula uses, outcome first."""
         return formula_columns(self.formula)
+
+    @property
+    def frame_columns(self) -> tuple[str, ...]:
+        """The formula's columns, then the cluster column when one is named."""
+        extra = (self.cluster,) if self.cluster and self.cluster not in self.columns else ()
+        return self.columns + extra
 
 
 def load_model_specs(path: str | Path = MODELS_PATH, *,
@@ -246,7 +275,26 @@ def _parse_spec(item: Any, position: int, known: set[str] | None,
     missing = item.get("missing", "complete_case")
     if missing not in MISSING_STRATEGIES:
         problems.append(f"{where}: unknown missing strategy {missing!r}; use one of {', '.join(MISSING_STRATEGIES)}")
-    for name, low in (("bootstrap", 0), ("imputations", 2)):
+    cluster = item.get("cluster", "")
+    if not isinstance(cluster, str):
+        problems.append(f"{where}: cluster must be a column name, got {cluster!r}")
+    elif cluster and family != "ols":
+        problems.append(f"{where}: cluster is available for family ols only (cov_type CR2); "
+                        "remove it or use family ols")
+    elif cluster and item.get("missing", "complete_case") != "complete_case":
+        problems.append(f"{where}: cluster needs `missing: complete_case` (CR2 is not pooled "
+                        "across imputations); remove cluster or the imputation")
+    if family == "ols" and "cov_type" not in item:
+        cov_type = "CR2" if cluster else "HC2"
+    if cov_type == "CR2" and not cluster:
+        problems.append(f"{where}: cov_type CR2 needs a `cluster:` column (e.g. cluster: state)")
+    elif cluster and isinstance(cluster, str) and cov_type != "CR2":
+        problems.append(f"{where}: a cluster column needs cov_type CR2 (or leave cov_type out)")
+    if isinstance(cluster, str) and cluster and known is not None and cluster not in known:
+        problems.append(f"{where}: the cluster column '{cluster}' is not in the data")
+    merges = _parse_merges(item.get("merge_levels", {}), where, problems)
+    joint = _parse_joint_tests(item.get("joint_tests", {}), where, problems)
+    for name, low in (("bootstrap", 0), ("imputations", 2), ("min_level_size", 1)):
         value = item.get(name, low)
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             problems.append(f"{where}: {name} must be a whole number of at least {low}, got {value!r}")
@@ -258,7 +306,40 @@ def _parse_spec(item: Any, position: int, known: set[str] | None,
         id=str(item["id"]), title=str(item["title"]), family=family, formula=str(item["formula"]),
         cov_type=cov_type, missing=missing, bootstrap=item.get("bootstrap", 0),
         question=str(item.get("question", "")), imputations=item.get("imputations", 20),
+        cluster=cluster, min_level_size=item.get("min_level_size", DEFAULT_MIN_LEVEL_SIZE),
+        merge_levels=merges, joint_tests=joint,
     )
+
+
+def _parse_merges(raw: Any, where: str, problems: list[str]) -> tuple:
+    shape = (f"{where}: merge_levels maps a column to {{level: neighbour}}, e.g. "
+             "merge_levels: {primary_network: {other: unaffiliated}}")
+    if not isinstance(raw, dict):
+        problems.append(shape)
+        return ()
+    merges = []
+    for column, mapping in raw.items():
+        if not isinstance(mapping, dict) or not mapping:
+            problems.append(shape)
+            continue
+        for level, neighbour in mapping.items():
+            if str(level) == str(neighbour) or str(neighbour) in {str(key) for key in mapping}:
+                problems.append(f"{where}: merge_levels for '{column}' merges '{level}' into "
+                                f"'{neighbour}', which is itself merged or the same level; name a "
+                                "level that stays")
+            merges.append((str(column), str(level), str(neighbour)))
+    return tuple(merges)
+
+
+def _parse_joint_tests(raw: Any, where: str, problems: list[str]) -> tuple:
+    if not isinstance(raw, dict) or not all(
+            isinstance(terms, list) and len(terms) >= 2 and all(isinstance(t, str) for t in terms)
+            for terms in raw.values()):
+        problems.append(f"{where}: joint_tests maps a name to a list of two or more term names, "
+                        "e.g. joint_tests: {budget_and_staff: ['np.log1p(annual_budget)', "
+                        "'np.log1p(staff_fte)']}")
+        return ()
+    return tuple((str(name), tuple(terms)) for name, terms in raw.items())
 
 
 def _check_formula(formula: str, where: str, known: set[str] | None, problems: list[str]) -> None:
@@ -358,13 +439,14 @@ def specs_table(specs: list[ModelSpec]):
     Returns
     -------
     DataFrame
-        ``model, title, question, family, outcome, cov_type, missing, bootstrap``.
+        ``model, title, question, family, outcome, cov_type, cluster, missing, bootstrap,
+        min_level_size``.
     """
     import pandas as pd
 
     return pd.DataFrame([
         {"model": spec.id, "title": spec.title, "question": spec.question, "family": spec.family,
-         "outcome": spec.outcome, "cov_type": spec.cov_type, "missing": spec.missing,
-         "bootstrap": spec.bootstrap}
+         "outcome": spec.outcome, "cov_type": spec.cov_type, "cluster": spec.cluster,
+         "missing": spec.missing, "bootstrap": spec.bootstrap, "min_level_size": spec.min_level_size}
         for spec in specs
     ])

@@ -52,7 +52,8 @@ class Mess:
         self.touched = {question_id: np.zeros(self.n, dtype=bool) for question_id in cells}
         self._typed_codes = 0
         budget = truth["annual_budget"].to_numpy(dtype=float, na_value=np.nan)
-        # Observed size: missingness depends on the (reported) 2016 budget, so it is at random.
+        # Size: missingness depends on the true 2016 budget, so the budget itself is missing not at
+        # random, and the other questions at random only given the (sometimes unobserved) budget.
         self.size = (np.log(budget) - 13.2) / 0.9
         # One shuffled order of organizations hands out the rows that carry one-off mess
         # (partial, impossible, duplicated), so they differ whenever there are enough rows.
