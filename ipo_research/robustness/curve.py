@@ -11,8 +11,9 @@ the term's estimated effect removed (``y - b x``), and all specifications are re
 draws run in a process pool; draw ``k`` uses the random stream ``(seed, k)`` whatever the pool
 size, so the result does not depend on ``jobs``.
 
-What a draw refits: each specification's rows after its outlier rule (the rule is not re-run
-in a draw), and for a ``mice`` specification its first completed data set.
+A draw refits each specification whole, its outlier rule included (winsorizing and Cook's
+distance are applied to the resampled rows); a ``mice`` specification is refitted on its first
+completed data set (the imputation is not redrawn).
 """
 
 from __future__ import annotations
@@ -46,8 +47,10 @@ _WINSOR = (5.0, 95.0)
 class Design:
     """One specification ready to fit: outcome, design, the term's column and the rows used.
 
-    ``rows`` are positions in the responses (for resampling the same organizations across
-    specifications); ``completed`` holds every imputed (y, X) pair of a ``mice`` specification.
+    ``y``, ``X`` and ``rows`` are before the outlier rule, which every fit applies (the observed
+    one and each null draw alike). ``rows`` are positions in the responses (for resampling the
+    same organizations across specifications); ``completed`` holds every imputed (y, X) pair of
+    a ``mice`` specification (``y``, ``X`` and ``rows`` are its first).
     """
 
     spec_id: int
@@ -56,6 +59,7 @@ class Design:
     column: int
     rows: np.ndarray
     cov_type: str
+    outliers: str = "none"
     completed: list | None = None
 
 
@@ -155,13 +159,20 @@ def _cooks_keep(y: np.ndarray, X: np.ndarray) -> np.ndarray:
     return cooks <= 4 / n
 
 
-def _apply_outliers(y, X, rows, rule):
+def _apply_outliers(y, X, rule):
     if rule == "winsorize":
-        y, X = _winsorize(y, X)
-    elif rule == "cooks":
+        return _winsorize(y, X)
+    if rule == "cooks":
         keep = _cooks_keep(y, X)
-        y, X, rows = y[keep], X[keep], rows[keep]
-    return y, X, rows
+        return y[keep], X[keep]
+    return y, X
+
+
+def _fit_rule(y, X, column, cov_type, rule) -> tuple[float, float, int, int]:
+    """Apply the outlier rule, then fit: estimate, SE, residual df and rows used."""
+    y, X = _apply_outliers(y, X, rule)
+    estimate, se, df = ols_fit(y, X, column, cov_type)
+    return estimate, se, df, len(y)
 
 
 def _matrices(data: pd.DataFrame, spec, term: str, positions: pd.Series):
@@ -237,29 +248,26 @@ def build_designs(responses: pd.DataFrame, multiverse, *, indices=(), key: str |
                     filled[row.outcome] = frame[row.outcome].fillna(filled[row.outcome])
                     usable, _, _ = complete_cases(filled)
                     built[cache_key].append(_matrices(usable, spec, term, positions))
-        variants = [(*_apply_outliers(y, X, rows, row.outliers), column)
-                    for y, X, column, rows in built[cache_key]]
-        y, X, rows, column = variants[0]
-        completed = [(vy, vX) for vy, vX, _, _ in variants] if row.missing == "mice" else None
-        designs.append(Design(row.spec_id, y, X, column, rows, row.cov_type, completed=completed))
+        y, X, column, rows = built[cache_key][0]
+        completed = [(vy, vX) for vy, vX, _, _ in built[cache_key]] if row.missing == "mice" else None
+        designs.append(Design(row.spec_id, y, X, column, rows, row.cov_type, row.outliers, completed))
     return table, designs
 
 
 def _fit_design(design: Design) -> tuple[float, float, float, int]:
     if not design.completed:
-        estimate, se, df = ols_fit(design.y, design.X, design.column, design.cov_type)
-        return estimate, se, _p_value(estimate, se, df), len(design.y)
-    fits = [ols_fit(y, X, design.column, design.cov_type) for y, X in design.completed]
+        estimate, se, df, n = _fit_rule(design.y, design.X, design.column, design.cov_type, design.outliers)
+        return estimate, se, _p_value(estimate, se, df), n
+    fits = [_fit_rule(y, X, design.column, design.cov_type, design.outliers) for y, X in design.completed]
     estimates = np.array([f[0] for f in fits])
     within = np.mean([f[1] ** 2 for f in fits])
     m = len(fits)
     between = estimates.var(ddof=1)
     total = within + (1 + 1 / m) * between
     ratio = within / ((1 + 1 / m) * between) if between > 0 else np.inf
-    df = (m - 1) * (1 + ratio) ** 2 if np.isfinite(ratio) else fits[0][2]
-    df = min(df, fits[0][2])
+    df = min((m - 1) * (1 + ratio) ** 2 if np.isfinite(ratio) else fits[0][2], fits[0][2])
     estimate = float(estimates.mean())
-    return estimate, float(np.sqrt(total)), _p_value(estimate, np.sqrt(total), df), len(design.y)
+    return estimate, float(np.sqrt(total)), _p_value(estimate, np.sqrt(total), df), fits[0][3]
 
 
 def specification_curve(table: pd.DataFrame, designs: list[Design]) -> pd.DataFrame:
@@ -289,22 +297,26 @@ def null_draws(designs: list[Design], estimates: np.ndarray, draws, *, seed: int
         counts = np.bincount(rng.integers(0, n_rows, n_rows), minlength=n_rows)
         for i, design in enumerate(designs):
             picked = np.repeat(np.arange(len(design.rows)), counts[design.rows])
-            estimate, se, df = ols_fit(nulls[i][picked], design.X[picked], design.column, design.cov_type)
+            estimate, se, df, _ = _fit_rule(nulls[i][picked], design.X[picked], design.column,
+                                            design.cov_type, design.outliers)
             out_b[d, i] = estimate
             out_t[d, i] = estimate / se if se > 0 else 0.0
             out_df[d, i] = max(df, 1)
     return out_b, 2 * stats.t.sf(np.abs(out_t), out_df)
 
 
-def _statistics(estimates: np.ndarray, p_values: np.ndarray, direction: float) -> np.ndarray:
-    """Median estimate, count significant in ``direction`` and Stouffer Z, per row."""
+def _statistics(estimates: np.ndarray, p_values: np.ndarray) -> np.ndarray:
+    """Per row (one set of specifications): |median estimate|, count significant in the
+    dominant direction (the sign of the median) and Stouffer Z in that direction."""
     estimates, p_values = np.atleast_2d(estimates), np.atleast_2d(p_values)
     median = np.median(estimates, axis=1)
-    significant = ((p_values < _ALPHA) & (np.sign(estimates) == direction)).sum(axis=1)
-    one_sided = np.where(np.sign(estimates) == direction, p_values / 2, 1 - p_values / 2)
+    direction = np.where(median >= 0, 1.0, -1.0)[:, None]
+    agrees = np.sign(estimates) == direction
+    significant = ((p_values < _ALPHA) & agrees).sum(axis=1)
+    one_sided = np.where(agrees, p_values / 2, 1 - p_values / 2)
     z = stats.norm.isf(np.clip(one_sided, 1e-300, 1 - 1e-16))
     stouffer = z.sum(axis=1) / np.sqrt(estimates.shape[1])
-    return np.column_stack([median, significant, stouffer])
+    return np.column_stack([np.abs(median), significant, stouffer])
 
 
 def curve_inference(curve: pd.DataFrame, designs: list[Design], *, draws: int, seed: int,
@@ -329,11 +341,12 @@ def curve_inference(curve: pd.DataFrame, designs: list[Design], *, draws: int, s
     DataFrame
         :data:`INFERENCE_COLUMNS`, three rows: ``median_estimate``, ``share_significant``
         (specifications with p < 0.05 in the dominant direction, as a share), ``stouffer_z``.
-        A p-value is the share of draws at least as extreme in the dominant direction.
+        A p-value is the share of draws whose statistic, each in its own dominant direction,
+        is at least as large (the median in absolute value).
     """
     estimates = curve["estimate"].to_numpy(float)
     direction = 1.0 if np.median(estimates) >= 0 else -1.0
-    observed = _statistics(estimates, curve["p_value"].to_numpy(float), direction)[0]
+    observed = _statistics(estimates, curve["p_value"].to_numpy(float))[0]
     p_values = [np.nan] * 3
     if draws:
         chunks = [range(start, draws, max(jobs, 1)) for start in range(max(jobs, 1))]
@@ -348,15 +361,13 @@ def curve_inference(curve: pd.DataFrame, designs: list[Design], *, draws: int, s
         order = np.concatenate([list(chunk) for chunk in chunks])
         b = np.concatenate([part[0] for part in parts])[np.argsort(order)]
         p = np.concatenate([part[1] for part in parts])[np.argsort(order)]
-        null = _statistics(b, p, direction)
-        null[:, 0] *= direction
-        observed_signed = observed.copy()
-        observed_signed[0] *= direction
-        p_values = [float(np.mean(null[:, j] >= observed_signed[j] - 1e-12)) for j in range(3)]
+        # each draw in its own dominant direction, as the observed curve (Simonsohn et al. 2020)
+        null = _statistics(b, p)
+        p_values = [float(np.mean(null[:, j] >= observed[j] - 1e-12)) for j in range(3)]
     share = observed[1] / len(estimates)
     return pd.DataFrame({
         "statistic": ["median_estimate", "share_significant", "stouffer_z"],
-        "observed": [observed[0], share, observed[2]],
+        "observed": [direction * observed[0], share, observed[2]],
         "p_value": p_values,
         "draws": draws,
         "direction": "positive" if direction > 0 else "negative",
