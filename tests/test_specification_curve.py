@@ -145,3 +145,18 @@ def test_the_synthetic_exports_planted_budget_effect_is_recovered_and_the_null_r
     assert len(curve) == 48
     assert curve["estimate"].median() == pytest.approx(truth, abs=0.1)
     assert (inference["p_value"] < 0.05).all()
+
+
+def test_the_committed_multiverse_file_is_valid_and_a_missing_one_is_a_clear_error(tmp_path):
+    from ipo_research.models.specs import load_model_specs
+    from ipo_research.robustness.multiverse import load_multiverse
+
+    multiverse = load_multiverse("notebooks/robustness.yaml", load_model_specs())
+    assert multiverse.headline.term == "np.log1p(annual_budget)" and multiverse.draws == 500
+    assert len(specifications(multiverse, index_ids=["electoral_capacity"])) == 8 * 2 * 3 * 3 * 2
+    with pytest.raises(ModelSpecError, match="multiverse file not found"):
+        load_multiverse(tmp_path / "none.yaml", load_model_specs())
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("headline: [", encoding="utf-8")
+    with pytest.raises(ModelSpecError, match="not a readable YAML file"):
+        load_multiverse(broken, load_model_specs())

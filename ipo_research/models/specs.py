@@ -32,6 +32,7 @@ from ipo_research.exceptions import ModelSpecError
 from ipo_research.paths import MODELS_PATH, project_path, relative_to_root
 
 __all__ = [
+    "read_spec_file",
     "FAMILIES",
     "COV_TYPES",
     "MISSING_STRATEGIES",
@@ -131,17 +132,38 @@ def load_model_specs(path: str | Path = MODELS_PATH, *,
     >>> [spec.id for spec in load_model_specs()][:1]  # doctest: +SKIP
     ['capacity_ols']
     """
+    raw, shown = read_spec_file(path, missing_hint="models file not found. Pass --models with a "
+                                "models YAML file (the schema is in DESIGN.md).")
+    return model_specs_from_dict(raw, source=shown, columns=columns)
+
+
+def read_spec_file(path: str | Path, *, missing_hint: str) -> tuple[Any, str]:
+    """Parse a YAML spec file (models, multiverse); errors are :class:`ModelSpecError`.
+
+    Parameters
+    ----------
+    path : str or Path
+        Relative paths resolve against the project root.
+    missing_hint : str
+        What to say after the file's name when it does not exist.
+
+    Returns
+    -------
+    raw : object
+        The parsed YAML.
+    shown : str
+        The path as messages show it (relative to the project root).
+    """
     resolved = project_path(path)
     shown = relative_to_root(resolved)
     if not resolved.is_file():
-        raise ModelSpecError(f"{shown}: models file not found. Pass --models with a models YAML "
-                             "file (the schema is in DESIGN.md).")
+        raise ModelSpecError(f"{shown}: {missing_hint}")
     try:
         raw = yaml.safe_load(resolved.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise ModelSpecError(f"{shown}: not a readable YAML file ({first_line}). Fix the syntax.") from None
-    return model_specs_from_dict(raw, source=shown, columns=columns)
+    return raw, shown
 
 
 def model_specs_from_dict(raw: Any, *, source: str = "models",

@@ -26,10 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from ipo_research.exceptions import ModelSpecError
-from ipo_research.paths import project_path, relative_to_root
+from ipo_research.models.specs import read_spec_file
 
 __all__ = [
     "MISSING_CHOICES", "OUTLIER_CHOICES", "INDEX_CHOICES", "COV_TYPES", "CHOICE_COLUMNS",
@@ -139,16 +138,8 @@ def load_multiverse(path: str | Path, specs, *, columns=None, index_ids=()) -> M
     ModelSpecError
         For a missing or unreadable file and for every rule it breaks, all listed at once.
     """
-    resolved = project_path(path)
-    shown = relative_to_root(resolved)
-    if not resolved.is_file():
-        raise ModelSpecError(f"{shown}: multiverse file not found. Pass robustness_path with a "
-                             "robustness YAML file (see notebooks/robustness.yaml).")
-    try:
-        raw = yaml.safe_load(resolved.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise ModelSpecError(f"{shown}: not a readable YAML file ({first_line}). Fix the syntax.") from None
+    raw, shown = read_spec_file(path, missing_hint="multiverse file not found. Pass robustness_path "
+                                "with a robustness YAML file (see notebooks/robustness.yaml).")
     return multiverse_from_dict(raw, specs, source=shown, columns=columns, index_ids=index_ids)
 
 
