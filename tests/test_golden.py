@@ -209,9 +209,18 @@ def _spec(name):
     return {spec.name: spec for spec in load_golden_spec(GOLDEN_DIR)}[name]
 
 
+# Written by notebooks/07_robustness only: the in-process default run leaves them out (they take
+# minutes), and make test compares them after nbval has executed the notebook.
+ROBUSTNESS_TABLES = {"specification_curve.csv", "specification_inference.csv", "sensitivity.csv",
+                     "power.csv", "power_simulation.csv"}
+
+
 @pytest.mark.xdist_group("default_run")
 def test_the_default_run_agrees_with_the_goldens(default_run_dir):
     differences = compare_goldens(default_run_dir / "tables", GOLDEN_DIR)
+    absent = differences["problem"].str.startswith("file not found") & differences["table"].isin(ROBUSTNESS_TABLES)
+    assert set(differences.loc[absent, "table"]) == ROBUSTNESS_TABLES
+    differences = differences[~absent]
     assert differences.empty, "\n" + differences.to_string(index=False)
 
 

@@ -162,7 +162,9 @@ def test_the_projects_pipeline_plans_one_profile_run_per_network():
     runs = plan_runs(load_pipeline(PIPELINE_PATH), out="reports")
     networks = load_codebook().question("primary_network").level_codes
     assert [run.stage for run in runs][:5] == ["clean", "landscape", "strengths", "models", "growth"]
-    assert [run.run_id for run in runs][5:] == [f"06_profile__group_value={n}" for n in networks]
+    assert [run.run_id for run in runs][5:-1] == [f"06_profile__group_value={n}" for n in networks]
+    assert runs[-1].run_id == "07_robustness" and runs[-1].stage == "robustness"
+    assert runs[-1].parameters["robustness_path"] == "notebooks/robustness.yaml"
     assert runs[0].parameters["data_path"] == "data/synthetic/ipo_survey_2016_synthetic.csv"
     assert {run.parameters["data_path"] for run in runs[1:]} == {"reports/data/responses.parquet"}
     assert all(run.needs == ("01_clean",) for run in runs[1:])

@@ -30,10 +30,12 @@ COUNT_COLUMNS = frozenset({
     "count", "chosen", "not_chosen", "n", "missing", "low", "middle", "high", "yes", "no",
     "growing", "not_growing", "organizations",
 })
-# Tables of the models stage: n_obs and the like count rows of a fit, not organizations in a cell.
+# Tables of the models and robustness stages: n_obs and the like count rows of a fit, not organizations in a cell.
 MODEL_TABLES = frozenset({
     "coefficients", "coefficients_bootstrap", "coefficients_mice_comparison", "model_fit",
     "model_vif", "influential_observations", "index_reliability", "index_item_rest",
+    # the robustness stage: rows of fits and simulated surveys
+    "specification_curve", "specification_inference", "sensitivity", "power", "power_simulation",
 })
 
 

@@ -40,6 +40,7 @@ from ipo_research.paths import MODELS_PATH, project_path, relative_to_root
 from ipo_research.files import read_yaml
 
 __all__ = [
+    "read_spec_file",
     "FAMILIES",
     "COV_TYPES",
     "MODELS_FILE_FIELDS",
@@ -167,13 +168,33 @@ def load_model_specs(path: str | Path = MODELS_PATH, *,
     >>> [spec.id for spec in load_model_specs()][:1]  # doctest: +SKIP
     ['capacity_ols']
     """
+    raw, shown = read_spec_file(path, missing_hint="models file not found. Pass --models with a "
+                                "models YAML file (the schema is in docs/design.md, Model specs).")
+    return model_specs_from_dict(raw, source=shown, columns=columns)
+
+
+def read_spec_file(path: str | Path, *, missing_hint: str) -> tuple[Any, str]:
+    """Parse a YAML spec file (models, multiverse); errors are :class:`ModelSpecError`.
+
+    Parameters
+    ----------
+    path : str or Path
+        Relative paths resolve against the project root.
+    missing_hint : str
+        What to say after the file's name when it does not exist.
+
+    Returns
+    -------
+    raw : object
+        The parsed YAML.
+    shown : str
+        The path as messages show it (relative to the project root).
+    """
     resolved = project_path(path)
     shown = relative_to_root(resolved)
     if not resolved.is_file():
-        raise ModelSpecError(f"{shown}: models file not found. Pass --models with a models YAML "
-                             "file (the schema is in docs/design.md, Model specs).")
-    raw = read_yaml(resolved, shown=shown, error=ModelSpecError)
-    return model_specs_from_dict(raw, source=shown, columns=columns)
+        raise ModelSpecError(f"{shown}: {missing_hint}")
+    return read_yaml(resolved, shown=shown, error=ModelSpecError), shown
 
 
 def model_columns(codebook, *, context_path: str = "", state_column: str = "state") -> tuple[str, ...]:
