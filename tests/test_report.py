@@ -7,7 +7,13 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from ipo_research.report.banner import banner_html
-from ipo_research.report.pages import page_paths, render_pages, write_index
+from ipo_research.report.pages import page_paths, render_pages
+from ipo_research.report.site import build_site
+
+
+def write_index(out_dir, manifest):
+    """The operator's page the site writes, OUT/runs.html."""
+    return build_site(out_dir, manifest)["runs"]
 
 CODE = "print('the code line reviewers should not see')"
 
@@ -78,7 +84,7 @@ MANIFEST = {
 }
 
 
-def test_index_lists_every_run_with_status_duration_pages_and_error(tmp_path):
+def test_runs_page_lists_every_run_with_status_duration_pages_and_error(tmp_path):
     text = write_index(tmp_path, MANIFEST).read_text()
     assert '<a href="html/01_clean.html">reviewer</a>' in text
     assert '<a href="html/01_clean.full.html">full</a>' in text
@@ -88,14 +94,14 @@ def test_index_lists_every_run_with_status_duration_pages_and_error(tmp_path):
     assert "1 ok, 1 failed, 1 skipped" in text
 
 
-def test_index_shows_provenance_with_shortened_hashes(tmp_path):
+def test_runs_page_shows_provenance_with_shortened_hashes(tmp_path):
     text = write_index(tmp_path, MANIFEST).read_text()
     assert "abc123" in text and "2.7.0" in text and "12.5" in text
     assert "<code>0123456789ab</code>" in text
     assert "0123456789abcdef0123" not in text
 
 
-def test_index_has_the_synthetic_banner_only_for_synthetic_data(tmp_path):
+def test_runs_page_has_the_synthetic_banner_only_for_synthetic_data(tmp_path):
     synthetic = write_index(tmp_path, MANIFEST).read_text()
     assert "SYNTHETIC DATA" in synthetic
     assert "<code>data/synthetic/ipo_survey_2016_synthetic.csv</code>" in synthetic

@@ -1,10 +1,13 @@
-"""The rendered report: two HTML pages per run and the index page.
+"""The rendered pages of a run, and the operator's view of the runs.
 
 Each executed notebook becomes a reviewer page (narrative, tables and figures, no code) and a
-full page (with code), both made by nbconvert's HTMLExporter and both opening with the data
-banner. ``OUT/index.html`` lists every run with its parameters, status, duration, pages and
-error, then the provenance: git commit, package versions, input hashes, start and total time.
-Links and paths are relative to OUT, so the folder can be moved or published as it is.
+full page (with code), rendered by :mod:`.chapter` (nbconvert) inside the shared shell of
+:mod:`.layout`, both opening with the data banner, once. The page body sits between
+``<!-- ipo:body -->`` markers so the site (:mod:`.site`) can add the navigation that needs every
+chapter without rendering again. :func:`runs_body` is ``OUT/runs.html``'s content: every run
+with its parameters, status, duration, pages and error, then the provenance (git commit,
+package versions, input hashes, start and total time). Links and paths are relative to OUT, so
+the folder can be moved or published as it is.
 """
 
 from __future__ import annotations
@@ -15,25 +18,15 @@ from typing import Any
 
 from ipo_research.files import atomic_write_text
 from ipo_research.report.banner import banner_html
+from ipo_research.report.chapter import render_chapter
+from ipo_research.report.layout import PageShell, page_html
 
-__all__ = ["PAGE_KINDS", "INDEX_NAME", "page_paths", "render_pages", "write_index"]
+__all__ = ["PAGE_KINDS", "INDEX_NAME", "RUNS_NAME", "manifest_banner", "page_paths", "render_pages", "runs_body"]
 
 PAGE_KINDS = ("reviewer", "full")
 INDEX_NAME = "index.html"
+RUNS_NAME = "runs.html"
 _SUFFIX = {"reviewer": ".html", "full": ".full.html"}
-_STYLE = """
-body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2em auto;
-max-width:1100px;padding:0 1em;color:#1a1a1a;line-height:1.45}
-table{border-collapse:collapse;margin:0.5em 0 1.5em 0;width:100%}
-th,td{border:1px solid #ccc;padding:0.35em 0.6em;text-align:left;vertical-align:top}
-th{background:#f2f2f2}
-td.num{text-align:right;font-variant-numeric:tabular-nums}
-ul.params{margin:0;padding-left:1em;font-size:0.9em}
-.status-ok{color:#1b7837;font-weight:600}
-.status-failed{color:#b2182b;font-weight:600}
-.status-skipped{color:#8c510a;font-weight:600}
-code{font-size:0.92em}
-"""
 
 
 def page_paths(run_id: str) -> dict[str, str]:
@@ -48,7 +41,7 @@ def page_paths(run_id: str) -> dict[str, str]:
 
 
 def render_pages(notebook: str | Path, *, out_dir: str | Path, run_id: str,
-                 banner: str | None = None) -> dict[str, str]:
+                 banner: str | None = None, codebook=None) -> dict[str, str]:
     """Render an executed notebook into its reviewer and full pages.
 
     Parameters
@@ -60,69 +53,58 @@ def render_pages(notebook: str | Path, *, out_dir: str | Path, run_id: str,
     run_id : str
         Names the pages and titles them.
     banner : str, optional
-        HTML shown at the top of both pages (the data banner).
+        HTML shown once at the top of both pages (the data banner) when the notebook does not
+        display one itself.
+    codebook : Codebook, optional
+        Labels model terms in displayed tables.
 
     Returns
     -------
     dict of str to str
         Page kind (``"reviewer"``, ``"full"``) to its path relative to OUT.
     """
-    import nbformat
-    from nbconvert import HTMLExporter
-
-    nb = nbformat.read(str(notebook), as_version=4)
-    if banner:
-        nb.cells.insert(0, nbformat.v4.new_markdown_cell(banner, id="ipo-data-banner"))
-    exporters = {
-        "reviewer": HTMLExporter(exclude_input=True, exclude_input_prompt=True,
-                                 exclude_output_prompt=True),
-        "full": HTMLExporter(),
-    }
+    chapter = render_chapter(notebook, out_dir=out_dir, codebook=codebook)
+    shown = chapter.banner or banner or ""
     written = page_paths(run_id)
-    for kind, exporter in exporters.items():
-        body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": run_id}})
-        atomic_write_text(Path(out_dir) / written[kind], body)
+    for kind in PAGE_KINDS:
+        shell = PageShell(title=chapter.title or run_id, url=written[kind],
+                          banner=f"<!-- ipo:banner -->\n{shown}\n<!-- /ipo:banner -->")
+        body = f"<!-- ipo:body -->\n{chapter.bodies[kind]}\n<!-- /ipo:body -->"
+        atomic_write_text(Path(out_dir) / written[kind], page_html(shell, body))
     return written
 
 
-def write_index(out_dir: str | Path, manifest: dict[str, Any], *,
-                title: str = "ipo-research: rendered notebooks") -> Path:
-    """Write ``OUT/index.html`` from a manifest.
+def runs_body(manifest: dict[str, Any]) -> str:
+    """The operator's view of a run: every run, then the provenance.
 
     Parameters
     ----------
-    out_dir : str or Path
-        OUT.
     manifest : dict
         As written by the runner: ``runs``, ``inputs``, ``versions``, ``git``, ``started``,
         ``seconds``, ``pipeline``.
-    title : str
-        The page heading.
 
     Returns
     -------
-    Path
-        The index page.
+    str
+        An HTML fragment.
     """
     runs = manifest.get("runs", [])
     counts = {status: sum(run.get("status") == status for run in runs)
-              for status in ("ok", "failed", "skipped")}
+              for status in ("ok", "unchanged", "failed", "skipped")}
     summary = ", ".join(f"{count} {status}" for status, count in counts.items() if count)
     parts = [
-        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-        f"<title>{html.escape(title)}</title>", f"<style>{_STYLE}</style>", "</head>", "<body>",
-        _index_banner(runs),
-        f"<h1>{html.escape(title)}</h1>",
+        "<h1>Runs and provenance</h1>",
         f"<p>{len(runs)} runs: {html.escape(summary or 'none')}. Each run has a reviewer page "
         "(narrative, tables and figures) and a full page (with the code).</p>",
         _runs_table(runs),
         _provenance(manifest),
-        "</body>", "</html>",
     ]
-    return atomic_write_text(Path(out_dir) / INDEX_NAME, "\n".join(p for p in parts if p) + "\n")
+    return "\n".join(parts)
 
 
-def _index_banner(runs: list[dict[str, Any]]) -> str:
+def manifest_banner(manifest: dict[str, Any]) -> str:
+    """The data banner for pages of a whole run: synthetic if any run read synthetic data."""
+    runs = manifest.get("runs", [])
     sources = [run["data"] for run in runs if run.get("data")]
     if not sources:
         return ""
@@ -132,7 +114,7 @@ def _index_banner(runs: list[dict[str, Any]]) -> str:
 
 
 def _runs_table(runs: list[dict[str, Any]]) -> str:
-    rows = ["<table>", "<thead><tr><th>Run</th><th>Stage</th><th>Parameters</th><th>Status</th>"
+    rows = ['<div class="ipo-scroll" role="region" tabindex="0" aria-label="Runs">', "<table>", "<thead><tr><th>Run</th><th>Stage</th><th>Parameters</th><th>Status</th>"
             "<th>Seconds</th><th>Pages</th><th>Error</th></tr></thead>", "<tbody>"]
     for run in runs:
         status = str(run.get("status", ""))
@@ -156,7 +138,7 @@ def _runs_table(runs: list[dict[str, Any]]) -> str:
             f"<td>{html.escape(str(run.get('error') or ''))}</td>"
             "</tr>"
         )
-    rows += ["</tbody>", "</table>"]
+    rows += ["</tbody>", "</table>", "</div>"]
     return "\n".join(rows)
 
 
@@ -173,13 +155,13 @@ def _provenance(manifest: dict[str, Any]) -> str:
         ("Total seconds", "" if seconds is None else f"{seconds:.1f}"),
         ("Package source hash", str(manifest.get("package_source", ""))[:12]),
     ]
-    lines = ["<h2>Provenance</h2>", "<table><tbody>"]
+    lines = ['<h2 id="provenance">Provenance</h2>', "<table><tbody>"]
     lines += [f"<tr><th>{name}</th><td><code>{html.escape(str(value))}</code></td></tr>"
               for name, value in facts]
-    lines += ["</tbody></table>", "<h3>Inputs (sha256, shortened)</h3>", "<table><tbody>"]
+    lines += ["</tbody></table>", '<h3 id="inputs">Inputs (sha256, shortened)</h3>', "<table><tbody>"]
     lines += [f"<tr><td><code>{html.escape(path)}</code></td><td><code>{digest[:12]}</code></td></tr>"
               for path, digest in (manifest.get("inputs") or {}).items()]
-    lines += ["</tbody></table>", "<h3>Package versions</h3>", "<table><tbody>"]
+    lines += ["</tbody></table>", '<h3 id="versions">Package versions</h3>', "<table><tbody>"]
     lines += [f"<tr><td>{html.escape(name)}</td><td><code>{html.escape(str(version))}</code></td></tr>"
               for name, version in (manifest.get("versions") or {}).items()]
     lines += ["</tbody></table>"]
