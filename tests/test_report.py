@@ -58,7 +58,9 @@ def test_both_pages_open_with_the_banner(executed, tmp_path):
     for page in pages.values():
         text = (tmp_path / page).read_text()
         assert "SYNTHETIC DATA" in text
-        assert text.index("SYNTHETIC DATA") < text.index("Narrative for the reviewer")
+        assert text.count("SYNTHETIC DATA") == 1
+        body = text[text.index("<main"):]
+        assert body.index("SYNTHETIC DATA") < body.index("Narrative for the reviewer")
 
 
 def test_rendering_twice_gives_identical_pages(executed, tmp_path):
