@@ -65,6 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--codebook", default=str(relative_to_root(CODEBOOK_PATH)))
     synth.set_defaults(handler=_cmd_synth)
 
+    report = commands.add_parser("report", help="rebuild the report site from a run (no execution); --pdf prints it")
+    report.add_argument("--out", default=str(relative_to_root(REPORTS_DIR)), help="output folder of the run")
+    report.add_argument("--pdf", action="store_true", help="also write OUT/report.pdf with headless Chromium")
+    report.set_defaults(handler=_cmd_report)
+
     status = commands.add_parser("status", help="say what a run would redo, and why")
     status.add_argument("--out", help=f"output folder (default: {relative_to_root(REPORTS_DIR)})")
     status.add_argument("--data")
@@ -103,6 +108,20 @@ def _cmd_status(args: argparse.Namespace) -> int:
     from ipo_research.pipeline import runner
 
     return runner.status_command(args)
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from ipo_research.paths import project_path
+    from ipo_research.report import pdf, site
+
+    out = project_path(args.out)
+    manifest = site.load_manifest(out)
+    browser = pdf.find_browser() if args.pdf else None  # before the build: fail fast
+    written = site.build_site(out, manifest)
+    print(f"wrote {relative_to_root(written['index'])} and the pages it links")
+    if args.pdf:
+        print(f"wrote {relative_to_root(pdf.write_pdf(out, manifest, browser=browser))}")
+    return 0
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:

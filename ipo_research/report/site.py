@@ -35,7 +35,7 @@ from ipo_research.files import atomic_write_text
 from ipo_research.report import chapter as chapters_mod
 from ipo_research.report.layout import NavLink, PageShell, page_html, write_assets
 
-__all__ = ["Chapter", "APPENDIX_STAGES", "build_site", "manifest_codebook", "site_chapters", "print_html"]
+__all__ = ["Chapter", "APPENDIX_STAGES", "build_site", "load_manifest", "manifest_codebook", "site_chapters", "print_html"]
 
 APPENDIX_STAGES = ("clean",)
 SEARCH_INDEX = "search-index.json"
@@ -152,7 +152,8 @@ def build_site(out_dir: str | Path, manifest: dict[str, Any], *, codebook=None,
             body = chapters_mod.renumber(chapter.bodies[kind], chapter.number)
             other = "full" if kind == "reviewer" else "reviewer"
             shell = PageShell(
-                title=chapter.label, url=url, site_title=site_title, banner=chapter.banner,
+                title=chapter.label, url=url, site_title=site_title,
+                banner=f"<!-- ipo:banner -->\n{chapter.banner}\n<!-- /ipo:banner -->",
                 chapters=nav, toc=chapters_mod.headings(body),
                 previous=_neighbour(readable, position - 1, kind),
                 next=_neighbour(readable, position + 1, kind),
@@ -160,7 +161,7 @@ def build_site(out_dir: str | Path, manifest: dict[str, Any], *, codebook=None,
                                       "Show the code (full page)" if other == "full"
                                       else "Hide the code (reviewer page)"),
             )
-            atomic_write_text(out / url, page_html(shell, body))
+            atomic_write_text(out / url, page_html(shell, f"<!-- ipo:body -->\n{body}\n<!-- /ipo:body -->"))
         records.append(_search_record(chapter))
     shell = dict(site_title=site_title, chapters=nav, banner=banner)
     written = {
@@ -179,6 +180,21 @@ def build_site(out_dir: str | Path, manifest: dict[str, Any], *, codebook=None,
     written["search"] = atomic_write_text(out / SEARCH_INDEX, index_json + "\n")
     atomic_write_text(out / "search-index.js", f"window.IPO_SEARCH_INDEX = {index_json};\n")
     return written
+
+
+def load_manifest(out_dir: str | Path) -> dict[str, Any]:
+    """``OUT/manifest.json``, or a :class:`~ipo_research.exceptions.ConfigError` saying what to run."""
+    from ipo_research.exceptions import ConfigError
+
+    path = Path(out_dir) / "manifest.json"
+    if not path.is_file():
+        raise ConfigError(f"{path} not found: the report is built from a run's manifest and "
+                          f"executed notebooks; run `ipo-research run --out {out_dir}` first")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise ConfigError(f"{path} is not valid JSON ({error}); run `ipo-research run --out "
+                          f"{out_dir}` again to rewrite it") from error
 
 
 def manifest_codebook(manifest: dict[str, Any]):
@@ -210,7 +226,7 @@ def print_html(out_dir: str | Path, manifest: dict[str, Any], *, codebook=None,
     parts = [_front_body(site_title, chapters, manifest, cards=False)]
     for chapter in chapters:
         body = chapters_mod.renumber(chapter.bodies["reviewer"], chapter.number)
-        body = re.sub(r"(<h1[^>]*>)", rf"\1{html.escape(chapter.number)}. ", body, count=1)
+        body = re.sub(r"<h1[^>]*>", lambda m: f"{m[0]}{html.escape(chapter.number)}. ", body, count=1)
         parts.append(f'<section class="ipo-print-chapter">{body}</section>')
     shell = PageShell(title=site_title, url="report-print.html", site_title=site_title, banner=banner)
     return page_html(shell, "\n".join(parts))
