@@ -43,7 +43,7 @@ _BODY = re.compile(r"<!-- ipo:body -->\n(.*)\n<!-- /ipo:body -->", re.S)
 _BANNER = re.compile(r"<!-- ipo:banner -->\n(.*?)\n<!-- /ipo:banner -->", re.S)
 _CAPTION = re.compile(r'<figure class="ipo-(figure|table)" id="([^"]+)">.*?<figcaption[^>]*>'
                       r'<span class="ipo-num"[^>]*>[^<]*</span>\. (.*?)</figcaption>', re.S)
-_FIRST_PNG = re.compile(r'<img src="data:image/png;base64,([^"]+)"')
+_FIRST_PNG = re.compile(r'<img[^>]*? src="data:image/png;base64,([^"]+)"')
 _SENTENCE = re.compile(r"(.+?[.!?])(?:\s|$)", re.S)
 
 
@@ -94,9 +94,6 @@ def site_chapters(out_dir: str | Path, manifest: dict[str, Any], *, codebook=Non
     runs = list(manifest.get("runs", []))
     ordered = ([run for run in runs if run.get("stage") not in APPENDIX_STAGES]
                + [run for run in runs if run.get("stage") in APPENDIX_STAGES])
-    stage_counts: dict[str, int] = {}
-    for run in runs:
-        stage_counts[run.get("stage", "")] = stage_counts.get(run.get("stage", ""), 0) + 1
     result, main, appendix = [], 0, 0
     for run in ordered:
         chapter = Chapter(run=run)
@@ -107,7 +104,7 @@ def site_chapters(out_dir: str | Path, manifest: dict[str, Any], *, codebook=Non
             main += 1
             chapter.number = str(main)
         _load(chapter, Path(out_dir), codebook)
-        if stage_counts.get(run.get("stage", ""), 0) > 1:
+        if "__" in chapter.id:  # a fanned-out run: named by its value, grouped by its stage
             chapter.group = chapter.title or str(run.get("stage", ""))
             chapter.title = _fan_out_label(run, codebook)
         chapter.title = chapter.title or chapter.id
