@@ -91,7 +91,7 @@ def _sidebar(shell: PageShell) -> str:
              f'<a class="ipo-site-title" href="{root}index.html">{html.escape(shell.site_title)}</a>',
              '<form class="ipo-search" role="search">',
              '<label for="ipo-search-input">Search the report</label>',
-             '<input id="ipo-search-input" type="search" autocomplete="off">',
+             '<input id="ipo-search-input" type="search">',
              '<ul id="ipo-search-results" class="ipo-search-results" aria-live="polite"></ul>',
              "</form>"]
     group = None

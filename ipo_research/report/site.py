@@ -91,6 +91,7 @@ def site_chapters(out_dir: str | Path, manifest: dict[str, Any], *, codebook=Non
     -------
     list of Chapter
     """
+    codebook = codebook if codebook is not None else manifest_codebook(manifest)
     runs = list(manifest.get("runs", []))
     ordered = ([run for run in runs if run.get("stage") not in APPENDIX_STAGES]
                + [run for run in runs if run.get("stage") in APPENDIX_STAGES])
@@ -223,7 +224,10 @@ def print_html(out_dir: str | Path, manifest: dict[str, Any], *, codebook=None,
     parts = [_front_body(site_title, chapters, manifest, cards=False)]
     for chapter in chapters:
         body = chapters_mod.renumber(chapter.bodies["reviewer"], chapter.number)
-        body = re.sub(r"<h1[^>]*>", lambda m: f"{m[0]}{html.escape(chapter.number)}. ", body, count=1)
+        heading = f"<h1>{html.escape(chapter.label)}</h1>"
+        if chapter.group:
+            heading += f'<p class="ipo-print-group">{html.escape(chapter.group)}</p>'
+        body = re.sub(r"<h1[^>]*>.*?</h1>", lambda m: heading, body, count=1, flags=re.S)
         parts.append(f'<section class="ipo-print-chapter">{body}</section>')
     shell = PageShell(title=site_title, url="report-print.html", site_title=site_title, banner=banner)
     return page_html(shell, "\n".join(parts))
