@@ -9,6 +9,7 @@ through the session fixture ``default_run_dir``; they carry ``xdist_group("defau
 ``make test`` (``--dist loadgroup``) runs them on one worker and computes it once.
 """
 
+import json
 import sys
 from pathlib import Path
 
@@ -109,6 +110,7 @@ def build_committed_site(out_dir: str | Path) -> tuple[Path, dict]:
     manifest = {"pipeline": "notebooks/pipeline.yaml", "started": "2026-12-01T00:00:00+00:00",
                 "seconds": 6.0, "git": {"commit": "0123456789abcdef", "dirty": False},
                 "versions": {}, "inputs": {}, "runs": runs}
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=1))
     build_site(out, manifest)
     return out, manifest
 

@@ -116,3 +116,28 @@ def test_every_figure_and_table_of_the_committed_notebooks_has_a_declared_captio
                          and "ipo-data-banner" not in "".join(o.get("data", {}).get("text/html", "")))]
             declared = cell.metadata.get(CAPTIONS_KEY, [])
             assert len(declared) == len(shown), f"{path.name} cell {index}: {len(shown)} shown, {declared}"
+
+
+def test_report_command_rebuilds_the_site_without_executing(committed_site, capsys):
+    from ipo_research.cli import main
+
+    out, _ = committed_site
+    before = (out / "index.html").read_bytes()
+    (out / "index.html").unlink()
+    assert main(["report", "--out", str(out)]) == 0
+    assert (out / "index.html").read_bytes() == before
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_report_command_without_a_run_or_a_browser_exits_2_with_the_fix(committed_site, tmp_path,
+                                                                        monkeypatch, capsys):
+    from ipo_research.cli import main
+
+    assert main(["report", "--out", str(tmp_path)]) == 2
+    assert "run `ipo-research run --out" in capsys.readouterr().err
+    out, _ = committed_site
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("IPO_RESEARCH_CHROMIUM", raising=False)
+    assert main(["report", "--pdf", "--out", str(out)]) == 2
+    error = capsys.readouterr().err
+    assert "needs Chromium" in error and "apt-get install chromium" in error
