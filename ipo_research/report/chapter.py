@@ -40,6 +40,7 @@ BANNER_CLASS = "ipo-data-banner"
 _NUM = re.compile(r'<span class="ipo-num" data-kind="(figure|table)" data-n="(\d+)">[^<]*</span>')
 _HEADING = re.compile(r'<h([1-6]) id="([^"]+)">(.*?)(?:<a class="anchor-link"[^>]*>[^<]*</a>)?</h\1>', re.S)
 _TAG = re.compile(r"<[^>]+>")
+_INLINE_TAG = re.compile(r"</?(?:a|b|code|em|i|span|strong|sub|sup)(?:\s[^>]*)?>")
 _ROW_HEADER = re.compile(r"(<tr[^>]*>\s*)<th>(\d+)</th>")
 _BLANK_HEADER = re.compile(r"(<tr[^>]*>\s*)<th></th>")
 
@@ -211,6 +212,7 @@ def plain_text(body: str) -> str:
 
 
 def _text(markup: str) -> str:
+    markup = _INLINE_TAG.sub("", markup)  # "(<code>x</code>)" reads "(x)", not "( x )"
     return html.unescape(_TAG.sub(" ", markup)).replace("¶", "").strip()
 
 

@@ -20,8 +20,18 @@
     document.head.appendChild(script);
   }
 
+  function pattern(word) {
+    /* a word matches at the start of a word of the page: "tile" finds "tiles", not "quartiles" */
+    return new RegExp("(^|[^\\p{L}\\p{N}])" + word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "iu");
+  }
+
+  function position(text, word) {
+    var found = pattern(word).exec(text);
+    return found ? found.index + found[1].length : -1;
+  }
+
   function snippet(text, word) {
-    var at = text.toLowerCase().indexOf(word);
+    var at = position(text, word);
     if (at < 0) { return ""; }
     var start = Math.max(0, at - 60);
     return (start > 0 ? "\u2026" : "") + text.slice(start, at + word.length + 60) + "\u2026";
@@ -48,13 +58,13 @@
     var shown = 0;
     (window.IPO_SEARCH_INDEX || []).forEach(function (page) {
       if (shown >= 12) { return; }
-      var haystack = (page.title + " " + page.text).toLowerCase();
-      var all = words.every(function (w) { return haystack.indexOf(w) >= 0; });
+      var haystack = page.title + " " + page.text;
+      var all = words.every(function (w) { return position(haystack, w) >= 0; });
       if (!all) { return; }
       var target = page.url;
       var where = "";
       (page.headings || []).concat(page.captions || []).some(function (h) {
-        if (h.text.toLowerCase().indexOf(words[0]) >= 0) { target = page.url + "#" + h.id; where = h.text; return true; }
+        if (position(h.text, words[0]) >= 0) { target = page.url + "#" + h.id; where = h.text; return true; }
         return false;
       });
       list.appendChild(item(target, page.title, where || snippet(page.text, words[0])));
