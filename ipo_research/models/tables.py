@@ -28,6 +28,7 @@ __all__ = [
     "bootstrap_table",
     "term_label",
     "display_term",
+    "label_terms",
     "regression_table",
     "regression_table_markdown",
     "regression_table_latex",
@@ -177,6 +178,26 @@ def display_term(term: str, codebook) -> str:
     if _knows(codebook, term):
         return _column_words(term, codebook)
     return term
+
+
+def label_terms(table: pd.DataFrame, codebook, *, column: str = "term") -> pd.DataFrame:
+    """A copy of a tidy table with its ``term`` column in the codebook's words, for display.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A tidy model table (``coefficients``, ``mice_comparison``, ``bootstrap``, ``vif``).
+    codebook : Codebook
+    column : str, default "term"
+
+    Returns
+    -------
+    DataFrame
+        The written CSVs keep the raw names; this is for the page only.
+    """
+    labelled = table.copy()
+    labelled[column] = [display_term(str(term), codebook) for term in labelled[column]]
+    return labelled
 
 
 def _knows(codebook, column: str) -> bool:
