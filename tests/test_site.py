@@ -141,3 +141,18 @@ def test_report_command_without_a_run_or_a_browser_exits_2_with_the_fix(committe
     assert main(["report", "--pdf", "--out", str(out)]) == 2
     error = capsys.readouterr().err
     assert "needs Chromium" in error and "apt-get install chromium" in error
+
+
+def test_runs_page_shows_out_and_project_paths_relative(tmp_path):
+    from ipo_research.report.pages import runs_body
+
+    out = tmp_path / "out"
+    data = PROJECT_ROOT / "data" / "codebook.yaml"
+    manifest = {"runs": [{"id": "r", "stage": "s", "status": "failed",
+                          "parameters": {"out_dir": str(out), "codebook_path": str(data)},
+                          "error": f"FileNotFoundError: {out}/tables/x.csv"}]}
+    body = runs_body(manifest, out_dir=out)
+    assert str(out) not in body and str(PROJECT_ROOT) not in body
+    assert "<code>out_dir</code> = <code>&#x27;OUT&#x27;</code>" in body
+    assert f"<code>&#x27;{data.relative_to(PROJECT_ROOT).as_posix()}&#x27;</code>" in body
+    assert "FileNotFoundError: OUT/tables/x.csv" in body

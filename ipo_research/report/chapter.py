@@ -33,7 +33,7 @@ from pathlib import Path
 
 from ipo_research.paths import PROJECT_ROOT
 
-__all__ = ["Caption", "RenderedChapter", "render_chapter", "number_label", "CAPTIONS_KEY"]
+__all__ = ["Caption", "RenderedChapter", "render_chapter", "number_label", "relative_paths", "CAPTIONS_KEY"]
 
 CAPTIONS_KEY = "captions"
 BANNER_CLASS = "ipo-data-banner"
@@ -101,7 +101,7 @@ def render_chapter(notebook, *, out_dir: str | Path, codebook=None) -> RenderedC
     }
     for kind, exporter in exporters.items():
         body, _ = exporter.from_notebook_node(nb)
-        chapter.bodies[kind] = _relative_paths(body, out_dir)
+        chapter.bodies[kind] = relative_paths(body, out_dir)
     first = _HEADING.search(chapter.bodies["reviewer"])
     chapter.title = _text(first.group(3)) if first else ""
     return chapter
@@ -220,8 +220,21 @@ def _joined(value) -> str:
     return "".join(value) if isinstance(value, list) else str(value or "")
 
 
-def _relative_paths(body: str, out_dir: str | Path) -> str:
-    """Write the absolute OUT and project root as paths relative to the project root."""
+def relative_paths(body: str, out_dir: str | Path) -> str:
+    """Write the absolute OUT and project root as paths relative to the project root.
+
+    Parameters
+    ----------
+    body : str
+        HTML or text.
+    out_dir : str or Path
+        OUT; shown relative to the project root when inside it, else as ``OUT``.
+
+    Returns
+    -------
+    str
+        ``body`` naming no folder of the machine by its absolute path.
+    """
     out = Path(out_dir).resolve()
     try:
         shown = out.relative_to(PROJECT_ROOT).as_posix()

@@ -18,7 +18,7 @@ from typing import Any
 
 from ipo_research.files import atomic_write_text
 from ipo_research.report.banner import banner_html
-from ipo_research.report.chapter import render_chapter
+from ipo_research.report.chapter import relative_paths, render_chapter
 from ipo_research.report.layout import PageShell, page_html
 
 __all__ = ["PAGE_KINDS", "INDEX_NAME", "RUNS_NAME", "manifest_banner", "page_paths", "render_pages", "runs_body"]
@@ -74,7 +74,7 @@ def render_pages(notebook: str | Path, *, out_dir: str | Path, run_id: str,
     return written
 
 
-def runs_body(manifest: dict[str, Any]) -> str:
+def runs_body(manifest: dict[str, Any], *, out_dir: str | Path | None = None) -> str:
     """The operator's view of a run: every run, then the provenance.
 
     Parameters
@@ -82,6 +82,9 @@ def runs_body(manifest: dict[str, Any]) -> str:
     manifest : dict
         As written by the runner: ``runs``, ``inputs``, ``versions``, ``git``, ``started``,
         ``seconds``, ``pipeline``.
+    out_dir : str or Path, optional
+        OUT: parameters and errors that name it (or the project root) by its absolute path
+        show it relative (:func:`~ipo_research.report.chapter.relative_paths`).
 
     Returns
     -------
@@ -99,7 +102,8 @@ def runs_body(manifest: dict[str, Any]) -> str:
         _runs_table(runs),
         _provenance(manifest),
     ]
-    return "\n".join(parts)
+    body = "\n".join(parts)
+    return relative_paths(body, out_dir) if out_dir is not None else body
 
 
 def manifest_banner(manifest: dict[str, Any]) -> str:

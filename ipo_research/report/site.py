@@ -170,7 +170,7 @@ def build_site(out_dir: str | Path, manifest: dict[str, Any], *, codebook=None,
             PageShell(title="Figures and tables", url="figures.html", **shell),
             _figures_body(readable))),
         "runs": atomic_write_text(out / "runs.html", page_html(
-            PageShell(title="Runs and provenance", url="runs.html", **shell), runs_body(manifest))),
+            PageShell(title="Runs and provenance", url="runs.html", **shell), runs_body(manifest, out_dir=out))),
     }
     records += [{"url": "figures.html", "title": "Figures and tables", "headings": [],
                  "captions": [], "text": chapters_mod.plain_text(_figures_body(readable))}]
