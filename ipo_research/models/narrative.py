@@ -17,6 +17,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ipo_research.models.specs import ModelSpec
+from ipo_research.models.tables import display_term
 
 __all__ = ["sample_sentence", "findings_sentence", "mice_sentence", "bootstrap_sentence",
            "model_summary", "run_summary", "robustness_summary", "reliability_sentence",
@@ -58,7 +59,8 @@ def sample_sentence(statistics: dict, *, unit: str = "respondent") -> str:
     return text + "."
 
 
-def findings_sentence(coefficients: pd.DataFrame, *, family: str, level: float = 0.95) -> str:
+def findings_sentence(coefficients: pd.DataFrame, *, family: str, level: float = 0.95,
+                      codebook=None) -> str:
     """Which terms have intervals that exclude zero, with their estimates.
 
     Parameters
@@ -69,6 +71,9 @@ def findings_sentence(coefficients: pd.DataFrame, *, family: str, level: float =
         The model family, to name the scale of the estimates.
     level : float, default 0.95
         Level of the intervals in the table (for the wording).
+    codebook : Codebook, optional
+        Names the terms in the codebook's words (:func:`~ipo_research.models.tables.display_term`);
+        without it, as the formula names them, in code type.
 
     Returns
     -------
@@ -81,7 +86,7 @@ def findings_sentence(coefficients: pd.DataFrame, *, family: str, level: float =
         return (f"No term's {level:.0%} interval excludes zero: with this many observations the "
                 "data cannot tell these associations apart from none.")
     listed = "; ".join(
-        f"`{row.term}` {row.estimate:+.3f} [{row.conf_low:.3f}, {row.conf_high:.3f}]"
+        f"{_term(row.term, codebook)} {row.estimate:+.3f} [{row.conf_low:.3f}, {row.conf_high:.3f}]"
         for row in clear.itertuples()
     )
     verb = "has its" if len(clear) == 1 else "have"
@@ -90,13 +95,15 @@ def findings_sentence(coefficients: pd.DataFrame, *, family: str, level: float =
             f"(estimates on the {scale} scale): {listed}.")
 
 
-def mice_sentence(comparison: pd.DataFrame) -> str:
+def mice_sentence(comparison: pd.DataFrame, *, codebook=None) -> str:
     """How far multiple imputation moves the estimates of one model from complete cases.
 
     Parameters
     ----------
     comparison : DataFrame
         Rows of ``coefficients_mice_comparison`` for one model.
+    codebook : Codebook, optional
+        Names the term in the codebook's words (see :func:`findings_sentence`).
 
     Returns
     -------
@@ -105,7 +112,7 @@ def mice_sentence(comparison: pd.DataFrame) -> str:
     shift = (comparison["mice_estimate"] - comparison["cc_estimate"]).abs() / comparison["cc_std_error"]
     largest = comparison.loc[shift.idxmax()]
     return (f"Imputation uses {int(largest['mice_n_obs'])} rather than {int(largest['cc_n_obs'])} "
-            f"rows. The largest move is in `{largest['term']}`: {largest['cc_estimate']:.3f} "
+            f"rows. The largest move is in {_term(largest['term'], codebook)}: {largest['cc_estimate']:.3f} "
             f"(complete cases) against {largest['mice_estimate']:.3f} (imputed), "
             f"{shift.max():.1f} complete-case standard errors; the fraction of missing information "
             f"ranges from {comparison['fmi'].min():.2f} to {comparison['fmi'].max():.2f}.")
@@ -131,7 +138,7 @@ def bootstrap_sentence(table: pd.DataFrame) -> str:
 
 
 def model_summary(spec: ModelSpec, statistics: dict, coefficients: pd.DataFrame, *,
-                  unit: str = "respondent") -> str:
+                  unit: str = "respondent", codebook=None) -> str:
     """A short Markdown paragraph on one model: what it asks, what it finds, how sure.
 
     Parameters
@@ -142,6 +149,8 @@ def model_summary(spec: ModelSpec, statistics: dict, coefficients: pd.DataFrame,
     coefficients : DataFrame
         The model's tidy rows.
     unit : str, default "respondent"
+    codebook : Codebook, optional
+        Names the terms in the codebook's words (see :func:`findings_sentence`).
 
     Returns
     -------
@@ -152,7 +161,7 @@ def model_summary(spec: ModelSpec, statistics: dict, coefficients: pd.DataFrame,
     if spec.question:
         lines.append(f"*Question:* {spec.question}")
     lines.append(sample_sentence(statistics, unit=unit))
-    lines.append(findings_sentence(coefficients, family=spec.family))
+    lines.append(findings_sentence(coefficients, family=spec.family, codebook=codebook))
     if statistics["small_sample_warning"]:
         lines.append(f"**Caution:** fewer than 10 {unit}s per parameter; treat the estimates as fragile.")
     if not statistics.get("converged", True):
@@ -160,13 +169,15 @@ def model_summary(spec: ModelSpec, statistics: dict, coefficients: pd.DataFrame,
     return " ".join(lines)
 
 
-def run_summary(run, *, unit: str = "respondent") -> str:
+def run_summary(run, *, unit: str = "respondent", codebook=None) -> str:
     """One paragraph per model of a run (:func:`model_summary`), as Markdown.
 
     Parameters
     ----------
     run : ipo_research.models.run.ModelRun
     unit : str, default "respondent"
+    codebook : Codebook, optional
+        Names the terms in the codebook's words (see :func:`findings_sentence`).
 
     Returns
     -------
@@ -174,17 +185,20 @@ def run_summary(run, *, unit: str = "respondent") -> str:
     """
     paragraphs = []
     for fit in run.fits:
-        paragraphs.append(model_summary(fit.spec, fit.statistics, fit.coefficients, unit=unit))
+        paragraphs.append(model_summary(fit.spec, fit.statistics, fit.coefficients, unit=unit,
+                                        codebook=codebook))
         paragraphs += [f"<small>Note: {note}</small>" for note in fit.notes]
     return "\n\n".join(paragraphs)
 
 
-def robustness_summary(run) -> str:
+def robustness_summary(run, *, codebook=None) -> str:
     """What multiple imputation and the bootstrap change, model by model, as Markdown.
 
     Parameters
     ----------
     run : ipo_research.models.run.ModelRun
+    codebook : Codebook, optional
+        Names the terms in the codebook's words (see :func:`findings_sentence`).
 
     Returns
     -------
@@ -193,11 +207,17 @@ def robustness_summary(run) -> str:
     lines = []
     if not run.mice_comparison.empty:
         for model, rows in run.mice_comparison.groupby("model", sort=False):
-            lines.append(f"**{model}**, complete cases against imputed: {mice_sentence(rows)}")
+            lines.append(f"**{model}**, complete cases against imputed: {mice_sentence(rows, codebook=codebook)}")
     if not run.bootstrap.empty:
         for model, rows in run.bootstrap.groupby("model", sort=False):
             lines.append(f"**{model}**, bootstrap: {bootstrap_sentence(rows)}")
     return "\n\n".join(lines) or "No model asked for multiple imputation or the bootstrap."
+
+
+def _term(term: str, codebook) -> str:
+    """A term for a sentence: the codebook's words, or the formula's name in code type."""
+    shown = display_term(str(term), codebook) if codebook is not None else str(term)
+    return f"`{term}`" if shown == str(term) else shown
 
 
 def reliability_sentence(table: pd.DataFrame) -> str:
