@@ -149,6 +149,14 @@ def _add_codebook(parser: argparse.ArgumentParser) -> None:
     draft.set_defaults(handler=_cmd_codebook_draft)
 
 
+def _add_report(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", metavar="DIR", type=_typed_path, default=REPORTS_DIR,
+                        help=f"output folder OUT of the run (default: {_DEFAULTS['out']})")
+    parser.add_argument("--pdf", action="store_true",
+                        help="also write OUT/report.pdf with headless Chromium")
+    parser.set_defaults(handler=_cmd_report)
+
+
 # name -> (one-line help, adds the options and handler). Add a subcommand here.
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "run": ("execute the notebooks of notebooks/pipeline.yaml, render their pages", _add_run),
@@ -157,6 +165,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "clean": ("clean an export into OUT/data", _add_clean),
     "synth": ("write a synthetic export (and its .qsf survey file) with planted effects", _add_synth),
     "codebook": ("draft a codebook from a survey file or an export (codebook draft)", _add_codebook),
+    "report": ("rebuild the report site from a run without executing anything; --pdf prints it", _add_report),
 }
 
 
@@ -225,6 +234,20 @@ def _cmd_status(args: argparse.Namespace) -> int:
     from ipo_research.pipeline import runner
 
     return runner.status_command(args)
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from ipo_research.paths import project_path
+    from ipo_research.report import pdf, site
+
+    out = project_path(args.out)
+    manifest = site.load_manifest(out)
+    browser = pdf.find_browser() if args.pdf else None  # before the build: fail fast
+    written = site.build_site(out, manifest)
+    print(f"wrote {shown_path(written['index'])} and the pages it links")
+    if args.pdf:
+        print(f"wrote {shown_path(pdf.write_pdf(out, manifest, browser=browser))}")
+    return 0
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:

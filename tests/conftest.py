@@ -9,6 +9,7 @@ through the session fixture ``default_run_dir``; they carry ``xdist_group("defau
 ``make test`` (``--dist loadgroup``) runs them on one worker and computes it once.
 """
 
+import json
 import sys
 from pathlib import Path
 
@@ -80,3 +81,47 @@ def default_run_dir(tmp_path_factory) -> Path:
 if __name__ == "__main__":
     # `python tests/conftest.py OUT`: the same run in a fresh interpreter (the determinism test).
     write_default_tables(sys.argv[1])
+
+
+# The committed notebooks carry the outputs of the default run: a site built from them is the
+# site `make report` builds, without executing anything (about 20 seconds, once per session on
+# the worker of xdist_group("site")).
+SITE_RUNS = [
+    ("01_clean", "clean"), ("02_landscape", "landscape"), ("03_strengths", "strengths"),
+    ("04_models", "models"), ("05_growth", "growth"), ("06_profile__group_value=cpd", "profile"),
+]
+
+
+def build_committed_site(out_dir: str | Path) -> tuple[Path, dict]:
+    """Build the report site into ``out_dir`` from the committed notebooks; return OUT and the manifest."""
+    import shutil
+
+    from ipo_research.paths import PROJECT_ROOT
+    from ipo_research.report.pages import page_paths
+    from ipo_research.report.site import build_site
+
+    out = Path(out_dir)
+    (out / "notebooks").mkdir(parents=True, exist_ok=True)
+    runs = []
+    for run_id, stage in SITE_RUNS:
+        notebook = run_id.split("__")[0]
+        shutil.copyfile(PROJECT_ROOT / "notebooks" / f"{notebook}.ipynb", out / "notebooks" / f"{run_id}.ipynb")
+        parameters = {"codebook_path": "data/codebook.yaml"}
+        if stage == "profile":
+            parameters.update(group_by="primary_network", group_value="cpd")
+        runs.append({"id": run_id, "stage": stage, "status": "ok", "parameters": parameters,
+                     "output": f"notebooks/{run_id}.ipynb", "html": page_paths(run_id),
+                     "duration_s": 1.0, "error": None,
+                     "data": {"path": "data/synthetic/ipo_survey_2016_synthetic.csv", "synthetic": True}})
+    manifest = {"pipeline": "notebooks/pipeline.yaml", "started": "2026-12-01T00:00:00+00:00",
+                "seconds": 6.0, "git": {"commit": "0123456789abcdef", "dirty": False},
+                "versions": {}, "inputs": {}, "runs": runs}
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=1))
+    build_site(out, manifest)
+    return out, manifest
+
+
+@pytest.fixture(scope="session")
+def committed_site(tmp_path_factory):
+    """OUT and manifest of a site built from the committed notebooks."""
+    return build_committed_site(tmp_path_factory.mktemp("site") / "out")

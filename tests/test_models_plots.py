@@ -49,3 +49,22 @@ def test_residual_plot_labels_the_largest_residuals_by_id():
 def test_term_label_leaves_other_terms_alone():
     assert term_label("np.log1p(annual_budget)") == "np.log1p(annual_budget)"
     assert term_label("C(region)[T.east]") == "region = east"
+
+
+def test_coefficient_plot_labels_terms_in_the_codebook_words_when_given_one():
+    from ipo_research.survey.codebook import load_codebook
+
+    codebook = load_codebook()
+    coefficients = pd.DataFrame({
+        "model": ["m"] * 4,
+        "term": ["Intercept", "C(primary_network, Treatment('unaffiliated'))[T.cpd]",
+                 "np.log1p(annual_budget)", "I(2016 - year_founded)"],
+        "estimate": [2.0, -0.5, 0.25, 0.125], "conf_low": [1.0, -1.0, 0.0, 0.0],
+        "conf_high": [3.0, 0.0, 0.5, 0.25],
+    })
+    ax = coefficient_plot(coefficients, codebook=codebook)
+    network = codebook.question("primary_network").label_of("cpd")
+    assert [label.get_text() for label in ax.get_yticklabels()] == [
+        f"Primary network: {network}", "Annual budget (log)", "Years since founding"]
+    assert list(ax.containers[0].lines[0].get_xdata()) == pytest.approx([-0.5, 0.25, 0.125])
+    plt.close(ax.figure)

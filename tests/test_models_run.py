@@ -135,3 +135,27 @@ def test_a_model_that_did_not_converge_is_flagged_in_its_summary():
     assert fit.statistics["converged"] is False
     assert any("Perfect separation" in note for note in fit.notes)
     assert "the fit did not converge" in model_summary(spec, fit.statistics, fit.coefficients)
+
+
+def test_sentences_name_terms_in_the_codebook_words_when_given_one():
+    from ipo_research.survey.codebook import load_codebook
+
+    codebook = load_codebook()
+    network = codebook.question("primary_network").label_of("pico")
+    terms = ["np.log1p(annual_budget)", "C(primary_network, Treatment('unaffiliated'))[T.pico]", "x"]
+    coefficients = pd.DataFrame({"term": terms, "estimate": [0.5, -0.4, 0.3],
+                                 "conf_low": [0.2, -0.7, 0.1], "conf_high": [0.8, -0.1, 0.6],
+                                 "p_adjusted": [0.01, 0.0004, 0.2]})
+    # Codebook words are escaped for Markdown (they render as typed); unknown terms stay code.
+    assert findings_sentence(coefficients, family="ols", codebook=codebook) == (
+        "Estimates on the outcome scale with 95% intervals and Holm-adjusted p-values across the "
+        "model's 3 slopes: Annual budget \\(log\\) +0.500 [0.200, 0.800], adjusted p = 0.010; "
+        f"Primary network\\: {network} -0.400 [-0.700, -0.100], adjusted p < 0.001; "
+        "`x` +0.300 [0.100, 0.600], adjusted p = 0.200. Read the size and the width of each interval: "
+        "an interval that spans zero and large values is uninformative, not evidence of no association.")
+    comparison = pd.DataFrame({"term": ["I(2016 - year_founded)", "x"], "cc_estimate": [0.2, 1.0],
+                               "cc_std_error": [0.1, 0.5], "cc_n_obs": [50, 50],
+                               "mice_estimate": [0.4, 1.1], "mice_std_error": [0.1, 0.4],
+                               "mice_n_obs": [70, 70], "fmi": [0.3, 0.1]})
+    assert "The largest move is in Years since founding: 0.200" in mice_sentence(comparison, codebook=codebook)
+    assert "The largest move is in `I(2016 - year_founded)`: 0.200" in mice_sentence(comparison)

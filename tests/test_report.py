@@ -7,8 +7,14 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from ipo_research.report.banner import banner_html
-from ipo_research.report.pages import (content_security_policy, page_paths, render_pages, sanitize_html,
-                                     write_index)
+from ipo_research.report.pages import page_paths, render_pages
+from ipo_research.report.safety import content_security_policy, sanitize_html
+from ipo_research.report.site import build_site
+
+
+def write_index(out_dir, manifest):
+    """The operator's page the site writes, OUT/runs.html."""
+    return build_site(out_dir, manifest)["runs"]
 
 CODE = "print('the code line reviewers should not see')"
 
@@ -53,7 +59,9 @@ def test_both_pages_open_with_the_banner(executed, tmp_path):
     for page in pages.values():
         text = (tmp_path / page).read_text()
         assert "SYNTHETIC DATA" in text
-        assert text.index("SYNTHETIC DATA") < text.index("Narrative for the reviewer")
+        assert text.count("SYNTHETIC DATA") == 1
+        body = text[text.index("<main"):]
+        assert body.index("SYNTHETIC DATA") < body.index("Narrative for the reviewer")
 
 
 def test_rendering_twice_gives_identical_pages(executed, tmp_path):
@@ -79,7 +87,7 @@ MANIFEST = {
 }
 
 
-def test_index_lists_every_run_with_status_duration_pages_and_error(tmp_path):
+def test_runs_page_lists_every_run_with_status_duration_pages_and_error(tmp_path):
     text = write_index(tmp_path, MANIFEST).read_text()
     assert '<a href="html/01_clean.html">reviewer</a>' in text
     assert '<a href="html/01_clean.full.html">full</a>' in text
@@ -89,24 +97,24 @@ def test_index_lists_every_run_with_status_duration_pages_and_error(tmp_path):
     assert "1 ok, 1 failed, 1 skipped" in text
 
 
-def test_index_shows_provenance_with_shortened_hashes(tmp_path):
+def test_runs_page_shows_provenance_with_shortened_hashes(tmp_path):
     text = write_index(tmp_path, MANIFEST).read_text()
     assert "abc123" in text and "2.7.0" in text and "12.5" in text
     assert "<code>0123456789ab</code>" in text
     assert "0123456789abcdef0123" not in text
 
 
-def test_index_shows_the_lock_hash_with_the_versions(tmp_path):
+def test_runs_page_shows_the_lock_hash_with_the_versions(tmp_path):
     locked = {**MANIFEST, "environment": {"lock": "requirements/runtime.txt",
                                           "lock_sha256": "f00d" * 16, "differences": []}}
     text = write_index(tmp_path, locked).read_text()
-    versions = text[text.index("<h3>Package versions</h3>"):]
+    versions = text[text.index('<h3 id="versions">Package versions</h3>'):]
     assert ("<p>Installed as locked by <code>requirements/runtime.txt</code>, sha256 <code>"
             + "f00d" * 16 + "</code>: every package it pins is at its pinned version.</p>") in versions
     assert "<td>papermill</td><td><code>2.7.0</code></td>" in versions
 
 
-def test_index_names_each_package_installed_at_another_version_than_the_lock(tmp_path):
+def test_runs_page_names_each_package_installed_at_another_version_than_the_lock(tmp_path):
     drifted = {**MANIFEST, "environment": {
         "lock": "requirements/runtime.txt", "lock_sha256": "f00d" * 16,
         "differences": [{"name": "pandas", "locked": "3.1.1", "installed": "3.0.0"},
@@ -119,7 +127,7 @@ def test_index_names_each_package_installed_at_another_version_than_the_lock(tmp
     assert "recorded no dependency lock" in write_index(tmp_path, MANIFEST).read_text()
 
 
-def test_index_has_the_synthetic_banner_only_for_synthetic_data(tmp_path):
+def test_runs_page_has_the_synthetic_banner_only_for_synthetic_data(tmp_path):
     synthetic = write_index(tmp_path, MANIFEST).read_text()
     assert "SYNTHETIC DATA" in synthetic
     assert "<code>data/synthetic/ipo_survey_2016_synthetic.csv</code>" in synthetic
@@ -171,12 +179,28 @@ def _tags_and_attributes(page: str):
     return found
 
 
+def _own_scripts_only(page: str) -> None:
+    """Every script of a page is the site's own search script, loaded from OUT: no inline code."""
+    import re
+
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page, flags=re.S)
+    assert scripts, "the page shell loads the search script"
+    for attributes, inline in scripts:
+        assert inline.strip() == ""
+        assert re.fullmatch(r' src="(\.\./)*assets/search\.js"', attributes), attributes
+
+
+def _is_local(url: str) -> bool:
+    return not url.startswith("//") and "://" not in url and not url.lower().startswith("javascript:")
+
+
 def test_pages_keep_no_script_handler_javascript_url_or_iframe_from_outputs(hostile, tmp_path):
     pages = render_pages(hostile, out_dir=tmp_path, run_id="05_growth")
     for page in pages.values():
         text = (tmp_path / page).read_text()
         found = _tags_and_attributes(text)
-        assert "script" not in found["tags"] and "iframe" not in found["tags"]
+        _own_scripts_only(text)
+        assert "iframe" not in found["tags"]
         assert "svg" not in found["tags"]
         assert not [name for name, _ in found["attributes"] if name.startswith("on")]
         values = " ".join(value or "" for _, value in found["attributes"])
@@ -190,18 +214,20 @@ def test_pages_load_nothing_from_the_network_and_carry_the_csp(executed, tmp_pat
     for page in pages.values():
         text = (tmp_path / page).read_text()
         found = _tags_and_attributes(text)
-        assert "script" not in found["tags"]
+        _own_scripts_only(text)
         sources = [value for name, value in found["attributes"] if name in ("src", "href")]
-        assert all(value.startswith(("data:", "#")) for value in sources), sources
+        assert sources and all(_is_local(value) for value in sources), sources
         head = text[:text.index("<title>")]
         assert f'content="{content_security_policy()}"' in head
-        assert "script-src 'none'" in content_security_policy()
+        # Scripts, styles and images from the report's own folder only; nothing inline runs.
+        assert "script-src 'self';" in content_security_policy()
+        assert "default-src 'none'" in content_security_policy()
 
 
-def test_index_carries_the_csp_and_no_script(tmp_path):
+def test_runs_page_carries_the_csp_and_no_inline_script(tmp_path):
     text = write_index(tmp_path, MANIFEST).read_text()
     assert f'content="{content_security_policy()}"' in text[:text.index("<title>")]
-    assert "script" not in _tags_and_attributes(text)["tags"]
+    _own_scripts_only(text)
 
 
 def test_csp_allows_the_packages_own_scripts_by_their_sha256():
@@ -211,7 +237,7 @@ def test_csp_allows_the_packages_own_scripts_by_their_sha256():
     script = "document.body.dataset.ready = 1;"
     expected = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
     policy = content_security_policy([script])
-    assert f"script-src 'sha256-{expected}';" in policy
+    assert f"script-src 'self' 'sha256-{expected}';" in policy
     assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
 
 

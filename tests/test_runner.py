@@ -109,8 +109,8 @@ def test_manifest_records_inputs_versions_and_relative_outputs(done):
     assert str(PROJECT_ROOT) not in text
 
 
-def test_index_lists_every_run_with_links_to_existing_pages(done):
-    index = (done.out / "index.html").read_text()
+def test_runs_page_lists_every_run_with_links_to_existing_pages(done):
+    index = (done.out / "runs.html").read_text()
     for run_id in RUN_IDS:
         assert f'href="html/{run_id}.html"' in index and f'href="html/{run_id}.full.html"' in index
 

@@ -1,4 +1,4 @@
-"""A failed run's whole error message reaches the summary, the manifest and the index."""
+"""A failed run's whole error message reaches the summary, the manifest and the runs page."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def test_every_line_of_a_failed_runs_error_is_shown(tmp_path):
     assert not result.ok
     summary = progress.getvalue().split("ipo-research run:")[1]
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
-    index = (tmp_path / "out" / "index.html").read_text()
+    index = (tmp_path / "out" / "runs.html").read_text()
     for problem in PROBLEMS:
         assert problem in summary
         assert problem in manifest["runs"][0]["error"]

@@ -9,8 +9,9 @@ from ipo_research.models.run import save_model_run
 from ipo_research.models.run import run_models
 from ipo_research.models.specs import ModelSpec
 from ipo_research.models.fit import TIDY_COLUMNS, fit_complete_case
-from ipo_research.models.tables import (FIT_COLUMNS, coefficients_table, model_fit_table,
+from ipo_research.models.tables import (FIT_COLUMNS, coefficients_table, label_terms, model_fit_table,
                                  regression_table, regression_table_latex, regression_table_markdown)
+from ipo_research.survey.codebook import load_codebook
 
 
 def _coefficients():
@@ -96,3 +97,37 @@ def test_a_models_run_writes_byte_identical_tables_twice(tmp_path):
 
 def test_write_text_writes_utf8(tmp_path):
     assert save_text("R²\n", "t.md", tmp_path).read_bytes() == "R²\n".encode("utf-8")
+
+
+_RAW_TERMS = ["Intercept", "C(primary_network, Treatment('unaffiliated'))[T.pico]",
+              "C(jurisdiction_level)[T.state]", "np.log1p(annual_budget)", "I(2016 - year_founded)",
+              "legal_entities__c4", "electoral_capacity", "a/b"]
+
+
+def test_label_terms_writes_model_terms_in_the_codebook_words_and_leaves_the_input_alone():
+    codebook = load_codebook()
+    table = pd.DataFrame({"model": ["m"] * len(_RAW_TERMS), "term": _RAW_TERMS,
+                          "estimate": np.arange(len(_RAW_TERMS), dtype=float)})
+    labelled = label_terms(table, codebook)
+    network = codebook.question("primary_network").label_of("pico")
+    level = codebook.question("jurisdiction_level").label_of("state")
+    entity = codebook.question("legal_entities").label_of("c4")
+    capacity = next(index.title for index in codebook.indices if index.id == "electoral_capacity")
+    assert labelled["term"].tolist() == [
+        "Intercept", f"Primary network: {network}", f"Jurisdiction level: {level}",
+        "Annual budget (log)", "Years since founding", f"Legal entities: {entity}", capacity, "a/b"]
+    assert network != "pico" and capacity != "electoral_capacity"  # the codebook's words, not ids
+    assert table["term"].tolist() == _RAW_TERMS  # the tidy table (and its CSV) keeps the raw names
+    assert labelled["estimate"].tolist() == table["estimate"].tolist()
+    assert labelled.columns.tolist() == table.columns.tolist()
+
+
+def test_a_regression_table_of_labelled_terms_reads_in_words_and_keeps_the_numbers():
+    codebook = load_codebook()
+    coefficients = pd.DataFrame({"model": ["a", "a", "a"],
+                                 "term": ["Intercept", "np.log1p(annual_budget)", "I(2016 - year_founded)"],
+                                 "estimate": [1.0, 0.5, -0.25], "std_error": [0.5, 0.125, 0.0625]})
+    raw = regression_table(coefficients, _fit_table().query("model == 'a'"))
+    shown = regression_table(label_terms(coefficients, codebook), _fit_table().query("model == 'a'"))
+    assert shown.index.tolist()[:6] == ["Intercept", "", "Annual budget (log)", "", "Years since founding", ""]
+    assert shown["a"].tolist() == raw["a"].tolist()

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ipo_research.models.fit import is_slope
 from ipo_research.models.specs import ModelSpec
-from ipo_research.models.tables import term_label
+from ipo_research.models.tables import display_term, term_label
 from ipo_research.survey.escaping import escape_markdown, markdown_code
 
 __all__ = ["sample_sentence", "findings_sentence", "p_text", "joint_sentence", "mice_sentence",
@@ -64,7 +64,8 @@ def sample_sentence(statistics: dict, *, unit: str = "respondent") -> str:
     return text + "."
 
 
-def findings_sentence(coefficients: pd.DataFrame, *, family: str, level: float = 0.95) -> str:
+def findings_sentence(coefficients: pd.DataFrame, *, family: str, level: float = 0.95,
+                      codebook=None) -> str:
     """Every slope with its magnitude, interval and Holm-adjusted p-value; never a yes/no.
 
     Parameters
@@ -75,6 +76,9 @@ def findings_sentence(coefficients: pd.DataFrame, *, family: str, level: float =
         The model family, to name the scale of the estimates.
     level : float, default 0.95
         Level of the intervals in the table (for the wording).
+    codebook : Codebook, optional
+        Names the terms in the codebook's words (:func:`~ipo_research.models.tables.display_term`);
+        without it, as the formula names them, in code type.
 
     Returns
     -------
@@ -83,7 +87,7 @@ def findings_sentence(coefficients: pd.DataFrame, *, family: str, level: float =
     slopes = coefficients[coefficients["term"].map(is_slope)]
     scale = _SCALE.get(family, "outcome")
     listed = "; ".join(
-        f"{markdown_code(term_label(row.term))} {row.estimate:+.3f} [{row.conf_low:.3f}, {row.conf_high:.3f}], "
+        f"{_term(row.term, codebook)} {row.estimate:+.3f} [{row.conf_low:.3f}, {row.conf_high:.3f}], "
         f"adjusted {p_text(row.p_adjusted)}"
         for row in slopes.itertuples()
     )
@@ -131,13 +135,15 @@ def joint_sentence(joint: pd.DataFrame) -> str:
     return "Jointly tested blocks: " + "; ".join(parts) + "."
 
 
-def mice_sentence(comparison: pd.DataFrame) -> str:
+def mice_sentence(comparison: pd.DataFrame, *, codebook=None) -> str:
     """How far multiple imputation moves the estimates of one model from complete cases.
 
     Parameters
     ----------
     comparison : DataFrame
         Rows of ``coefficients_mice_comparison`` for one model.
+    codebook : Codebook, optional
+        Names the term in the codebook's words (see :func:`findings_sentence`).
 
     Returns
     -------
@@ -146,7 +152,7 @@ def mice_sentence(comparison: pd.DataFrame) -> str:
     shift = (comparison["mice_estimate"] - comparison["cc_estimate"]).abs() / comparison["cc_std_error"]
     largest = comparison.loc[shift.idxmax()]
     return (f"Imputation uses {int(largest['mice_n_obs'])} rather than {int(largest['cc_n_obs'])} "
-            f"rows. The largest move is in {markdown_code(largest['term'])}: {largest['cc_estimate']:.3f} "
+            f"rows. The largest move is in {_term(largest['term'], codebook)}: {largest['cc_estimate']:.3f} "
             f"(complete cases) against {largest['mice_estimate']:.3f} (imputed), "
             f"{shift.max():.1f} complete-case standard errors; the fraction of missing information "
             f"ranges from {comparison['fmi'].min():.2f} to {comparison['fmi'].max():.2f}.")
@@ -172,7 +178,7 @@ def bootstrap_sentence(table: pd.DataFrame) -> str:
 
 
 def model_summary(spec: ModelSpec, statistics: dict, coefficients: pd.DataFrame, *,
-                  unit: str = "respondent", joint: pd.DataFrame | None = None) -> str:
+                  unit: str = "respondent", joint: pd.DataFrame | None = None, codebook=None) -> str:
     """A short Markdown paragraph on one model: what it asks, what it finds, how sure.
 
     Parameters
@@ -185,6 +191,8 @@ def model_summary(spec: ModelSpec, statistics: dict, coefficients: pd.DataFrame,
     unit : str, default "respondent"
     joint : DataFrame, optional
         The model's rows of ``joint_tests``; reported after the slopes.
+    codebook : Codebook, optional
+        Names the terms in the codebook's words (see :func:`findings_sentence`).
 
     Returns
     -------
@@ -198,7 +206,7 @@ def model_summary(spec: ModelSpec, statistics: dict, coefficients: pd.DataFrame,
     if spec.question:
         lines.append(f"*Question:* {escape_markdown(spec.question)}")
     lines.append(sample_sentence(statistics, unit=unit))
-    lines.append(findings_sentence(coefficients, family=spec.family))
+    lines.append(findings_sentence(coefficients, family=spec.family, codebook=codebook))
     if joint is not None and not joint.empty:
         lines.append(joint_sentence(joint))
     if statistics["small_sample_warning"]:
@@ -208,13 +216,15 @@ def model_summary(spec: ModelSpec, statistics: dict, coefficients: pd.DataFrame,
     return " ".join(lines)
 
 
-def run_summary(run, *, unit: str = "respondent") -> str:
+def run_summary(run, *, unit: str = "respondent", codebook=None) -> str:
     """One paragraph per model of a run (:func:`model_summary`), as Markdown.
 
     Parameters
     ----------
     run : ipo_research.models.run.ModelRun
     unit : str, default "respondent"
+    codebook : Codebook, optional
+        Names the terms in the codebook's words (see :func:`findings_sentence`).
 
     Returns
     -------
@@ -225,17 +235,19 @@ def run_summary(run, *, unit: str = "respondent") -> str:
         joint = (run.joint[run.joint["model"] == fit.spec.id]
                  if not run.joint.empty else None)
         paragraphs.append(model_summary(fit.spec, fit.statistics, fit.coefficients, unit=unit,
-                                        joint=joint))
+                                        joint=joint, codebook=codebook))
         paragraphs += [f"<small>Note: {escape_markdown(note)}</small>" for note in fit.notes]
     return "\n\n".join(paragraphs)
 
 
-def robustness_summary(run) -> str:
+def robustness_summary(run, *, codebook=None) -> str:
     """What multiple imputation and the bootstrap change, model by model, as Markdown.
 
     Parameters
     ----------
     run : ipo_research.models.run.ModelRun
+    codebook : Codebook, optional
+        Names the terms in the codebook's words (see :func:`findings_sentence`).
 
     Returns
     -------
@@ -244,7 +256,8 @@ def robustness_summary(run) -> str:
     lines = []
     if not run.mice_comparison.empty:
         for model, rows in run.mice_comparison.groupby("model", sort=False):
-            lines.append(f"**{escape_markdown(model)}**, complete cases against imputed: {mice_sentence(rows)}")
+            lines.append(f"**{escape_markdown(model)}**, complete cases against imputed: "
+                         f"{mice_sentence(rows, codebook=codebook)}")
     if not run.bootstrap.empty:
         for model, rows in run.bootstrap.groupby("model", sort=False):
             lines.append(f"**{escape_markdown(model)}**, bootstrap: {bootstrap_sentence(rows)}")
@@ -272,10 +285,18 @@ def seeds_sentence(seed: int | None, seeds: dict[str, int]) -> str:
     >>> seeds_sentence(2016, {"m": 12}).endswith("unchanged: `m` 12.")
     True
     """
-    listing = ", ".join(f"`{model}` {value}" for model, value in seeds.items())
+    listing = ", ".join(f"{markdown_code(model)} {value}" for model, value in seeds.items())
     return ("Random draws: each model draws from its own seed, derived from the run's `seed` "
             f"({seed}) and the model id as numpy `SeedSequence([seed, crc32(model id)])`, so adding "
             f"or reordering models leaves the others' numbers unchanged: {listing}.")
+
+
+def _term(term: str, codebook) -> str:
+    """A term for a sentence: the codebook's words, or the formula's short name in code type."""
+    shown = display_term(str(term), codebook) if codebook is not None else str(term)
+    if shown == str(term):
+        return markdown_code(term_label(str(term)))
+    return escape_markdown(shown)
 
 
 def reliability_sentence(table: pd.DataFrame) -> str:

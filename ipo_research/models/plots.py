@@ -20,12 +20,12 @@ import re
 import numpy as np
 import pandas as pd
 
-from ipo_research.models.tables import term_label
+from ipo_research.models.tables import display_term, term_label
 
 __all__ = ["coefficient_plot", "residuals_vs_fitted"]
 
 def coefficient_plot(coefficients: pd.DataFrame, *, ax=None, drop_terms=("Intercept",),
-                     title: str | None = None):
+                     title: str | None = None, codebook=None):
     """Point estimates with confidence intervals, one row per term, one colour per model.
 
     Parameters
@@ -37,6 +37,9 @@ def coefficient_plot(coefficients: pd.DataFrame, *, ax=None, drop_terms=("Interc
     drop_terms : iterable of str, default ("Intercept",)
         Terms left out (intercepts and thresholds live on another scale).
     title : str, optional
+    codebook : Codebook, optional
+        Labels the terms in the codebook's words (:func:`~ipo_research.models.tables.display_term`);
+        without it, the short statsmodels label.
 
     Returns
     -------
@@ -58,7 +61,8 @@ def coefficient_plot(coefficients: pd.DataFrame, *, ax=None, drop_terms=("Interc
                     xerr=[rows["estimate"] - rows["conf_low"], rows["conf_high"] - rows["estimate"]],
                     fmt="o", capsize=3, label=model)
     ax.axvline(0, color="grey", linewidth=0.8, linestyle="--")
-    ax.set_yticks([position[term] for term in terms], labels=[term_label(term) for term in terms])
+    labels = [display_term(term, codebook) if codebook is not None else term_label(term) for term in terms]
+    ax.set_yticks([position[term] for term in terms], labels=labels)
     ax.set_xlabel("Estimate with 95% confidence interval")
     if len(models) > 1:
         ax.legend(title="Model", loc="best")

@@ -27,6 +27,8 @@ __all__ = [
     "mice_comparison_table",
     "bootstrap_table",
     "term_label",
+    "display_term",
+    "label_terms",
     "regression_table",
     "regression_table_markdown",
     "regression_table_latex",
@@ -130,6 +132,87 @@ def term_label(term: str) -> str:
     """
     match = _CATEGORICAL_TERM.match(term)
     return f"{match['column'].strip()} = {match['level']}" if match else term
+
+
+_FUNCTION_TERM = re.compile(r"^np\.(?P<function>log1p|log|sqrt)\((?P<column>\w+)\)$")
+_YEARS_SINCE_TERM = re.compile(r"^I\(\s*\d{4}\s*-\s*(?P<column>\w+)\s*\)$")
+_SHORT_TERM = re.compile(r"^(?P<column>\w+) = (?P<level>.+)$")
+_FUNCTION_WORD = {"log1p": "log", "log": "log", "sqrt": "square root"}
+
+
+def display_term(term: str, codebook) -> str:
+    """A statsmodels term in the codebook's words, for tables a reader sees.
+
+    ``C(primary_network, Treatment('unaffiliated'))[T.pico]`` -> ``Primary network: <label of
+    pico>``; ``np.log1p(annual_budget)`` -> ``Annual budget (log)``; ``I(2016 - year_founded)``
+    -> ``Years since founding``; ``legal_entities__c4`` -> ``Legal entities: <label of c4>``;
+    an index column -> its title. Text that is no term (or names no column the codebook knows)
+    is returned unchanged, so the function is safe on any table cell. The tidy CSVs keep the
+    raw names; only displayed tables use this.
+
+    Parameters
+    ----------
+    term : str
+    codebook : Codebook
+
+    Returns
+    -------
+    str
+    """
+    term = term.strip()
+    for pattern in (_CATEGORICAL_TERM, _SHORT_TERM):
+        match = pattern.match(term)
+        if match and _knows(codebook, match["column"].strip()):
+            column = match["column"].strip()
+            return f"{_column_words(column, codebook)}: {_level_words(column, match['level'], codebook)}"
+    match = _FUNCTION_TERM.match(term)
+    if match and _knows(codebook, match["column"]):
+        return f"{_column_words(match['column'], codebook)} ({_FUNCTION_WORD[match['function']]})"
+    match = _YEARS_SINCE_TERM.match(term)
+    if match and match["column"].startswith("year_") and _knows(codebook, match["column"]):
+        event = match["column"].removeprefix("year_").replace("_", " ")
+        return f"Years since {event[:-2] + 'ing' if event.endswith('ed') else event}"
+    if "__" in term and _knows(codebook, term.split("__")[0]):
+        question, code = term.split("__", 1)
+        return f"{_column_words(question, codebook)}: {codebook.question(question).label_of(code)}"
+    if _knows(codebook, term):
+        return _column_words(term, codebook)
+    return term
+
+
+def label_terms(table: pd.DataFrame, codebook, *, column: str = "term") -> pd.DataFrame:
+    """A copy of a tidy table with its ``term`` column in the codebook's words, for display.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A tidy model table (``coefficients``, ``mice_comparison``, ``bootstrap``, ``vif``).
+    codebook : Codebook
+    column : str, default "term"
+
+    Returns
+    -------
+    DataFrame
+        The written CSVs keep the raw names; this is for the page only.
+    """
+    labelled = table.copy()
+    labelled[column] = [display_term(str(term), codebook) for term in labelled[column]]
+    return labelled
+
+
+def _knows(codebook, column: str) -> bool:
+    return codebook.has_question(column) or any(index.id == column for index in codebook.indices)
+
+
+def _column_words(column: str, codebook) -> str:
+    for index in codebook.indices:
+        if index.id == column and index.title:
+            return index.title
+    return column.replace("_", " ").strip().capitalize()
+
+
+def _level_words(column: str, level: str, codebook) -> str:
+    return codebook.question(column).label_of(level) if codebook.has_question(column) else level
 
 
 def regression_table(coefficients: pd.DataFrame, model_fit: pd.DataFrame, *,

@@ -276,7 +276,7 @@ def run_pipeline(request: RunRequest, *, progress: TextIO | None = None) -> RunR
 
 
 def _run_locked(request: RunRequest, *, progress: TextIO | None) -> RunResult:
-    from ipo_research.report.pages import write_index
+    from ipo_research.report.site import build_site
 
     started_clock, started = time.perf_counter(), _now()
     current = plan(request)
@@ -293,7 +293,7 @@ def _run_locked(request: RunRequest, *, progress: TextIO | None) -> RunResult:
                              seconds=time.perf_counter() - started_clock)
         write_manifest(out, manifest)
         if final:
-            write_index(out, manifest)
+            build_site(out, manifest)
         return manifest
 
     for record in _execute(current.decisions, request, reporter):
@@ -388,7 +388,8 @@ def _run_one(decision: Decision, request: RunRequest) -> dict[str, Any]:
         if (out / output).is_file():
             step = "rendering the pages"
             record["html"] = render_pages(out / output, out_dir=out, run_id=run.run_id,
-                                          banner=_banner(run.parameters) if data else None)
+                                          banner=_banner(run.parameters) if data else None,
+                                          codebook=_codebook(run.parameters))
     except Exception as failure:  # noqa: BLE001 - one broken run must not stop the others
         record.update(status="failed",
                       error=f"{step} failed: {type(failure).__name__}: {failure}")
@@ -422,6 +423,18 @@ def _data_record(parameters: dict[str, Any]) -> dict[str, Any] | None:
     if not isinstance(data_path, str) or not project_path(data_path).is_file():
         return None
     return {"path": data_path, "synthetic": is_synthetic(data_path)}
+
+
+def _codebook(parameters: dict[str, Any]):
+    """The codebook a run names, for labels on its pages; None when it cannot be read."""
+    from ipo_research.exceptions import IpoResearchError
+    from ipo_research.survey.codebook import load_codebook
+
+    path = parameters.get("codebook_path")
+    try:
+        return load_codebook(path) if isinstance(path, str) and project_path(path).is_file() else None
+    except IpoResearchError:
+        return None
 
 
 def _banner(parameters: dict[str, Any]) -> str:
