@@ -31,7 +31,7 @@ $(STAMP): pyproject.toml
 
 report: setup ## Run every notebook on the shipped synthetic export into reports/ (then audit its tables)
 	$(BIN)/ipo-research run --out $(OUT) --jobs $(JOBS)
-	$(BIN)/python -m ipo_research.checks.disclosure_audit $(OUT)/tables
+	$(BIN)/python -m ipo_research.checks.disclosure_audit $(OUT)
 
 # nbval runs the notebooks with their defaults, so they write reports/ (their default out_dir):
 # the last steps compare the headline tables they just wrote with tests/golden and check that
@@ -43,7 +43,7 @@ test: setup ## Run the whole test suite: import layers, unit tests, nbval on the
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider notebooks && \
 	$(BIN)/python -m ipo_research.checks.golden reports/tables tests/golden && \
-	$(BIN)/python -m ipo_research.checks.disclosure_audit reports/tables || status=$$?; \
+	$(BIN)/python -m ipo_research.checks.disclosure_audit reports || status=$$?; \
 	echo "make test: $$(( $$(date +%s) - start )) s"; exit $$status
 
 goldens: setup ## Refresh tests/golden/ from a forced default run; review with git diff tests/golden

@@ -1,0 +1,247 @@
+"""The attacker's integer program over all published tables of a run (private engine).
+
+A reader holds every published table at once. Each count cell declared by a
+:class:`~ipo_research.analysis.cells.TableCells` is a sum of the cells ("atoms") of the
+cross-classification of the variables it uses; tables that share a variable are *linked* and
+are solved together, over the cross-classification of all the variables of their linked group
+(a census region and a state are one variable, ``state``, so the states and regions tables
+are one group). The attacker knows:
+
+- every shown count (an equality), every ``<t`` cell (between 1 and t - 1), every ``c`` cell
+  (at least t: a complement is always a shown non-zero count, so never small);
+- the number of respondents (the atoms add up to it), and that counts are whole and >= 0.
+
+For a withheld cell the smallest and largest value consistent with all of that are found by
+``scipy.optimize.milp`` (HiGHS), with the atoms integer: the ranges are exact, not an LP
+relaxation (linked tables are no longer totally unimodular, so the LP bound could be loose).
+
+A withheld cell is *disclosed* when a ``<t`` cell's range is narrower than 1..t-1 (pinned, or
+narrowed within the threshold), or a ``c`` cell's range is a single value.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import reduce
+from typing import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from ipo_research.analysis.cells import Cell, TableCells
+from ipo_research.exceptions import DataError
+
+__all__ = ["MAX_ATOMS", "Observed", "Disclosure", "observe", "groups", "Group", "disclosures"]
+
+# The largest cross-classification solved as one program (e.g. 51 states and a missing one,
+# by 6 levels of work, by 11 networks is 3,432 atoms).
+MAX_ATOMS = 200_000
+SHOWN, SMALL, COMPLEMENT = "shown", "small", "complement"
+_SMALL_MARK = re.compile(r"^<(\d+)$")
+
+
+@dataclass(frozen=True)
+class Observed:
+    """One count cell as a reader sees it: ``status`` shown, small (``<t``) or complement."""
+
+    table: str
+    cell: Cell
+    status: str
+    value: int | None = None
+    limit: int | None = None    # t of a "<t" mark
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """A withheld cell whose range the published tables narrow too far."""
+
+    observed: Observed
+    low: int
+    high: int
+    tables: tuple[str, ...]
+
+    def describe(self) -> str:
+        cell = self.observed.cell
+        mark = f"<{self.observed.limit}" if self.observed.status == SMALL else "c"
+        value = f"exactly {self.low}" if self.low == self.high else f"between {self.low} and {self.high}"
+        return (f"{self.observed.table}, row {cell.row}, column {cell.column}: withheld ({mark}) "
+                f"but is {value} given {' + '.join(self.tables)} together")
+
+
+def observe(name: str, cells: TableCells, frame: pd.DataFrame,
+            complement_mark: str = "c") -> list[Observed]:
+    """Read each declared count cell of ``frame`` (a published table or its CSV read back)."""
+    keys = frame[cells.key] if cells.key in frame.columns else pd.Series(frame.index, index=frame.index)
+    positions = {str(key): position for position, key in enumerate(keys)}
+    observed = []
+    for cell in cells.cells:
+        if cell.value is not None:
+            observed.append(Observed(name, cell, SHOWN, value=int(cell.value)))
+            continue
+        if cell.row not in positions or cell.column not in frame.columns:
+            raise DataError(f"{name}: declared cell row {cell.row!r}, column {cell.column!r} "
+                            "is not in the table; the table and its cells sidecar disagree: "
+                            "rerun the notebook that writes them.")
+        raw = frame[cell.column].iloc[positions[cell.row]]
+        text = str(raw).strip()
+        small = _SMALL_MARK.match(text)
+        if small:
+            observed.append(Observed(name, cell, SMALL, limit=int(small.group(1))))
+        elif text == complement_mark:
+            observed.append(Observed(name, cell, COMPLEMENT))
+        else:
+            try:
+                number = float(text)
+            except ValueError:
+                number = math.nan
+            if not (number >= 0 and number == int(number)):
+                raise DataError(f"{name}, row {cell.row}, column {cell.column}: {raw!r} is neither "
+                                "a whole count nor a withheld mark; rerun the notebook.")
+            observed.append(Observed(name, cell, SHOWN, value=int(number)))
+    return observed
+
+
+@dataclass
+class Group:
+    """Linked tables solved together: their variables, atoms and published constraints."""
+
+    variables: tuple[str, ...]
+    domains: dict[str, tuple[str, ...]]
+    respondents: int
+    cells: list[Observed]
+    threshold: int
+
+    def __post_init__(self):
+        self._vectors: dict[int, np.ndarray] = {}
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(item.table for item in self.cells))
+
+    def vector(self, index: int) -> np.ndarray:
+        if index not in self._vectors:
+            where = self.cells[index].cell.where
+            masks = [np.isin(np.array(self.domains[name], dtype=object), list(where[name]))
+                     if name in where else np.ones(len(self.domains[name]), dtype=bool)
+                     for name in self.variables]
+            self._vectors[index] = reduce(np.multiply.outer, masks).ravel().astype(float) \
+                if masks else np.ones(1)
+        return self._vectors[index]
+
+    def feasible_range(self, target: int, *, tables: Iterable[str] | None = None,
+                       statuses: Sequence[str] | None = None) -> tuple[int, int]:
+        """Smallest and largest value of cell ``target`` given the cells of ``tables``.
+
+        ``statuses`` overrides each cell's status (to try withholding one more cell).
+        """
+        keep = set(self.tables if tables is None else tables) | {self.cells[target].table}
+        rows, low, high = [], [], []
+        for index, item in enumerate(self.cells):
+            if item.table not in keep:
+                continue
+            status = item.status if statuses is None else statuses[index]
+            if status == SHOWN:
+                bounds = (item.value, item.value)
+            elif status == SMALL:
+                bounds = (1, (item.limit or self.threshold) - 1)
+            else:
+                bounds = (self.threshold, np.inf)
+            rows.append(self.vector(index))
+            low.append(bounds[0])
+            high.append(bounds[1])
+        atoms = rows[0].size
+        rows.append(np.ones(atoms))
+        low.append(self.respondents)
+        high.append(self.respondents)
+        constraint = LinearConstraint(np.vstack(rows), low, high)
+        objective = self.vector(target)
+        ends = []
+        for sign in (1, -1):
+            result = milp(sign * objective, constraints=constraint, integrality=np.ones(atoms),
+                          bounds=Bounds(0, np.inf))
+            if result.status != 0:
+                raise DataError(
+                    f"{', '.join(sorted(keep))}: the published counts contradict each other or "
+                    f"the number of respondents ({result.message}); check each table's cells "
+                    "sidecar declares what the table counts.")
+            ends.append(int(round(sign * result.fun)))
+        return ends[0], ends[1]
+
+    def disclosed(self, target: int, low: int, high: int, status: str | None = None) -> bool:
+        item = self.cells[target]
+        if (status or item.status) == SMALL:
+            return (low, high) != (1, (item.limit or self.threshold) - 1)
+        return low == high
+
+
+def groups(observed: Sequence[Observed], domains: dict[str, dict[str, tuple[str, ...]]],
+           respondents: dict[str, int], *, threshold: int) -> list[Group]:
+    """Split the observed cells into groups of linked tables.
+
+    ``domains`` and ``respondents`` are per table (from their sidecars).
+    """
+    parent: dict[str, str] = {}
+
+    def find(node: str) -> str:
+        while parent.setdefault(node, node) != node:
+            node = parent[node]
+        return node
+
+    for table, table_domains in domains.items():
+        for variable in table_domains:
+            parent[find("table:" + table)] = find("variable:" + variable)
+    members: dict[str, list[str]] = {}
+    for table in domains:
+        members.setdefault(find("table:" + table), []).append(table)
+    result = []
+    for tables in members.values():
+        variables = tuple(sorted({name for table in tables for name in domains[table]}))
+        merged: dict[str, tuple[str, ...]] = {}
+        for name in variables:
+            levels = [level for table in tables for level in domains[table].get(name, ())]
+            merged[name] = tuple(dict.fromkeys(levels))
+        size = math.prod(len(levels) for levels in merged.values())
+        if size > MAX_ATOMS:
+            raise DataError(f"{', '.join(tables)}: linked through {', '.join(variables)}, whose "
+                            f"cross-classification has {size:,} cells, more than the joint audit "
+                            f"solves at once ({MAX_ATOMS:,}); publish these tables from fewer "
+                            "linked variables.")
+        counts = {respondents[table] for table in tables}
+        if len(counts) > 1:
+            raise DataError(f"{', '.join(tables)}: their sidecars disagree on the number of "
+                            f"respondents ({', '.join(map(str, sorted(counts)))}); rerun the "
+                            "notebooks on the same data.")
+        chosen = set(tables)
+        result.append(Group(variables, merged, counts.pop(),
+                            [item for item in observed if item.table in chosen], threshold))
+    return result
+
+
+def disclosures(group: Group, *, explain: bool = True, first_only: bool = False) -> list[Disclosure]:
+    """Every withheld cell of ``group`` that its published tables together narrow too far.
+
+    With ``explain``, each names a smallest set of tables that still gives it away (tables are
+    dropped one at a time while the cell stays disclosed without them).
+    """
+    found = []
+    for target, item in enumerate(group.cells):
+        if item.status == SHOWN:
+            continue
+        low, high = group.feasible_range(target)
+        if not group.disclosed(target, low, high):
+            continue
+        tables = list(group.tables)
+        if explain:
+            for table in list(tables):
+                if table == item.table:
+                    continue
+                trial = [other for other in tables if other != table]
+                if group.disclosed(target, *group.feasible_range(target, tables=trial)):
+                    tables = trial
+        found.append(Disclosure(item, low, high, tuple(tables)))
+        if first_only:
+            break
+    return found

@@ -1,0 +1,189 @@
+"""Coordinated suppression: linked tables published together give no withheld count away.
+
+Each table is first suppressed on its own (:mod:`ipo_research.analysis.disclosure`). That is
+not enough when tables share a variable: the states table shows Indiana and Nebraska as
+``<3`` and the other Midwest states exactly, the regions table shows the Midwest total, and
+the difference pins both at 1. :func:`suppress_linked` therefore audits the tables together
+with the attacker's integer program (:mod:`ipo_research.analysis._joint`) and, while a
+withheld cell is disclosed, withholds one more count, chosen by this rule:
+
+    among the counts still shown in the tables linked to the disclosed cell, withhold the
+    smallest one whose withholding makes that cell safe (totals over every level last, then
+    table order, then row order); when no single count does, the smallest one that widens
+    the cell's range, else the smallest one.
+
+So each step withholds as little as it can, and the loop ends (a cell is never shown again)
+once no withheld cell can be recovered or narrowed below the threshold. A count withheld this
+way reads ``c``, and so do the columns computed from it (its share and interval), and every
+sentence, figure and test built from the published table follows it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Mapping
+
+import pandas as pd
+
+from ipo_research.analysis import _joint
+from ipo_research.analysis.cells import MISSING_LEVEL, TableCells
+from ipo_research.analysis.disclosure import COMPLEMENT_MARK
+from ipo_research.analysis.outputs import save_table
+
+__all__ = ["Disclosure", "Publication", "suppress_linked", "audit_tables", "audit_publications",
+           "save_publications"]
+
+Disclosure = _joint.Disclosure
+
+
+@dataclass(frozen=True)
+class Publication:
+    """A table ready to publish and the declaration of its count cells.
+
+    Attributes
+    ----------
+    table : DataFrame
+        Counts shown as int, withheld ones as marks.
+    cells : TableCells
+    index : bool
+        Whether the table is saved with its index (cross-tabs).
+    """
+
+    table: pd.DataFrame
+    cells: TableCells
+    index: bool = False
+
+
+def audit_tables(tables: Mapping[str, tuple[TableCells, pd.DataFrame]], *, threshold: int = 3,
+                 explain: bool = True) -> list[Disclosure]:
+    """Every withheld cell that the tables, read together, give away.
+
+    Parameters
+    ----------
+    tables : dict of str to (TableCells, DataFrame)
+        Each table's declared cells and the table as published (or its CSV read back as text),
+        keyed by table name.
+    threshold : int, default 3
+        ``c`` cells are known to be at least this.
+    explain : bool, default True
+        Name, for each disclosed cell, a smallest set of tables that gives it away.
+
+    Returns
+    -------
+    list of Disclosure
+        Empty when every withheld cell keeps its range (``Disclosure.describe()`` says which
+        cell, its range and the tables).
+    """
+    if threshold <= 1:
+        return []
+    found = []
+    for group in _groups(tables, threshold):
+        found += _joint.disclosures(group, explain=explain)
+    return found
+
+
+def audit_publications(publications: Mapping[str, Publication], *, threshold: int = 3,
+                       explain: bool = True) -> list[Disclosure]:
+    """:func:`audit_tables` of publications not yet saved."""
+    return audit_tables(_as_tables(publications), threshold=threshold, explain=explain)
+
+
+def suppress_linked(publications: Mapping[str, Publication], *,
+                    threshold: int = 3) -> dict[str, Publication]:
+    """Withhold further counts until the publications together disclose no withheld cell.
+
+    Parameters
+    ----------
+    publications : dict of str to Publication
+        Tables each suppressed on its own, keyed by name, in publishing order.
+    threshold : int, default 3
+        A threshold of 0 or 1 turns suppression off.
+
+    Returns
+    -------
+    dict of str to Publication
+        The same tables, with the extra withheld counts (and their dependents) shown as ``c``.
+    """
+    tables = {name: item.table.copy() for name, item in publications.items()}
+    if threshold <= 1:
+        return dict(publications)
+    current = {name: replace(item, table=tables[name]) for name, item in publications.items()}
+    while True:
+        step = None
+        for group in _groups(_as_tables(current), threshold):
+            found = _joint.disclosures(group, explain=False, first_only=True)
+            if found:
+                step = (group, found[0])
+                break
+        if step is None:
+            return current
+        group, disclosure = step
+        chosen = _choose(group, group.cells.index(disclosure.observed))
+        _withhold(tables[chosen.table], current[chosen.table].cells.key, chosen.cell)
+        current = {name: replace(item, table=tables[name]) for name, item in current.items()}
+
+
+def save_publications(publications: Mapping[str, Publication], out_dir: str | Path) -> list[Path]:
+    """Save each table (``OUT/tables/<name>.csv``) with its cells sidecar; return the CSVs."""
+    return [save_table(item.table, name, out_dir, index=item.index, cells=item.cells)
+            for name, item in publications.items()]
+
+
+def _as_tables(publications: Mapping[str, Publication]) -> dict[str, tuple[TableCells, pd.DataFrame]]:
+    return {name: (item.cells, item.table.reset_index() if item.index else item.table)
+            for name, item in publications.items()}
+
+
+def _groups(tables: Mapping[str, tuple[TableCells, pd.DataFrame]], threshold: int) -> list[_joint.Group]:
+    observed = []
+    for name, (cells, frame) in tables.items():
+        observed += _joint.observe(name, cells, frame, COMPLEMENT_MARK)
+    return _joint.groups(observed, {name: dict(cells.domains) for name, (cells, _) in tables.items()},
+                         {name: cells.respondents for name, (cells, _) in tables.items()},
+                         threshold=threshold)
+
+
+def _choose(group: _joint.Group, target: int) -> _joint.Observed:
+    order = {table: position for position, table in enumerate(group.tables)}
+    candidates = sorted(
+        (index for index, item in enumerate(group.cells)
+         if item.status == _joint.SHOWN and item.value),
+        key=lambda index: (_covers_everything(group, index), group.cells[index].value,
+                           order[group.cells[index].table], index))
+    base = group.feasible_range(target)
+    widening = None
+    for index in candidates:
+        statuses = [item.status for item in group.cells]
+        statuses[index] = _joint.COMPLEMENT
+        low, high = group.feasible_range(target, statuses=statuses)
+        if not group.disclosed(target, low, high):
+            return group.cells[index]
+        if widening is None and high - low > base[1] - base[0]:
+            widening = index
+    if not candidates:
+        raise RuntimeError("coordinated suppression: nothing left to withhold")  # unreachable
+    return group.cells[candidates[0] if widening is None else widening]
+
+
+def _covers_everything(group: _joint.Group, index: int) -> bool:
+    return bool(group.vector(index).sum() >= group.vector(index).size
+                - _missing_atoms(group))
+
+
+def _missing_atoms(group: _joint.Group) -> int:
+    # Atoms with at least one missing level: a total over every answered level leaves them out.
+    size, answered = 1, 1
+    for name in group.variables:
+        levels = group.domains[name]
+        size *= len(levels)
+        answered *= sum(level != MISSING_LEVEL for level in levels)
+    return size - answered
+
+
+def _withhold(table: pd.DataFrame, key: str, cell) -> None:
+    keys = table[key] if key in table.columns else pd.Series(table.index, index=table.index)
+    rows = [position for position, name in enumerate(keys) if str(name) == cell.row]
+    for column in (cell.column, *cell.dependents):
+        table[column] = table[column].astype(object)
+        table.iloc[rows[0], table.columns.get_loc(column)] = COMPLEMENT_MARK
