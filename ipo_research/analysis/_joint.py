@@ -137,6 +137,28 @@ class Group:
 
         ``statuses`` overrides each cell's status (to try withholding one more cell).
         """
+        program, keep = self._constraint(target, tables, statuses)
+        return self._end(target, program, keep, 1), self._end(target, program, keep, -1)
+
+    def is_safe(self, target: int, *, statuses: Sequence[str] | None = None) -> bool:
+        """Whether the published cells leave ``target`` its full range (stops at the first
+        end that falls short: one integer program instead of two when it does)."""
+        program, keep = self._constraint(target, None, statuses)
+        status = self.cells[target].status if statuses is None else statuses[target]
+        # The LP relaxation's range holds the integer one: when it already falls short, so
+        # does the integer range, and the (slower) integer programs are not needed.
+        if not self._within(target, program, keep, status, integer=False):
+            return False
+        return self._within(target, program, keep, status, integer=True)
+
+    def _within(self, target, program, keep, status, *, integer: bool) -> bool:
+        low = self._end(target, program, keep, 1, integer=integer)
+        if status == SMALL:
+            limit = (self.cells[target].limit or self.threshold) - 1
+            return low <= 1 and self._end(target, program, keep, -1, integer=integer) >= limit
+        return self._end(target, program, keep, -1, integer=integer) > low
+
+    def _constraint(self, target, tables, statuses):
         keep = set(self.tables if tables is None else tables) | {self.cells[target].table}
         rows, low, high = [], [], []
         for index, item in enumerate(self.cells):
@@ -152,23 +174,33 @@ class Group:
             rows.append(self.vector(index))
             low.append(bounds[0])
             high.append(bounds[1])
-        atoms = rows[0].size
-        rows.append(np.ones(atoms))
+        rows.append(np.ones(self.vector(target).size))
         low.append(self.respondents)
         high.append(self.respondents)
-        constraint = LinearConstraint(np.vstack(rows), low, high)
-        objective = self.vector(target)
-        ends = []
-        for sign in (1, -1):
-            result = milp(sign * objective, constraints=constraint, integrality=np.ones(atoms),
-                          bounds=Bounds(0, np.inf))
-            if result.status != 0:
-                raise DataError(
-                    f"{', '.join(sorted(keep))}: the published counts contradict each other or "
-                    f"the number of respondents ({result.message}); check each table's cells "
-                    "sidecar declares what the table counts.")
-            ends.append(int(round(sign * result.fun)))
-        return ends[0], ends[1]
+        matrix, low, high = np.vstack(rows), np.array(low, dtype=float), np.array(high, dtype=float)
+        # Atoms inside a shown zero are zero: leave them out of the program (same answer,
+        # a smaller program), and with them the rows they empty.
+        zero = (matrix[(low == 0) & (high == 0)] > 0).any(axis=0)
+        matrix = matrix[:, ~zero]
+        used = matrix.any(axis=1)
+        return (LinearConstraint(matrix[used], low[used], high[used]), ~zero), keep
+
+    def _end(self, target, program, keep, sign, *, integer: bool = True) -> float:
+        constraint, free = program
+        objective = self.vector(target)[free]
+        if not objective.any():
+            return 0
+        result = milp(sign * objective, constraints=constraint,
+                      integrality=np.full(objective.size, int(integer)), bounds=Bounds(0, np.inf))
+        if result.status != 0:
+            raise DataError(
+                f"{', '.join(sorted(keep))}: the published counts contradict each other or "
+                f"the number of respondents ({result.message}); check each table's cells "
+                "sidecar declares what the table counts.")
+        value = sign * result.fun
+        # An LP end is a fraction: round outwards (the integer end lies inside it).
+        return int(round(value)) if integer or abs(value - round(value)) < 1e-7 else \
+            (math.floor(value) if sign == 1 else math.ceil(value))
 
     def disclosed(self, target: int, low: int, high: int, status: str | None = None) -> bool:
         item = self.cells[target]

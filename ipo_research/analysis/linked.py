@@ -7,10 +7,11 @@ the difference pins both at 1. :func:`suppress_linked` therefore audits the tabl
 with the attacker's integer program (:mod:`ipo_research.analysis._joint`) and, while a
 withheld cell is disclosed, withholds one more count, chosen by this rule:
 
-    among the counts still shown in the tables linked to the disclosed cell, withhold the
-    smallest one whose withholding makes that cell safe (totals over every level last, then
-    table order, then row order); when no single count does, the smallest one that widens
-    the cell's range, else the smallest one.
+    take the counts still shown in the tables linked to the disclosed cell, smallest first
+    (totals over every level last, then table order, then row order), and withhold the first
+    of the :data:`CANDIDATES` smallest whose withholding makes that cell safe; when none of
+    them does alone, the one of them that widens the cell's range most (the smallest, when
+    none widens it), and look again.
 
 So each step withholds as little as it can, and the loop ends (a cell is never shown again)
 once no withheld cell can be recovered or narrowed below the threshold. A count withheld this
@@ -35,6 +36,8 @@ __all__ = ["Disclosure", "Publication", "suppress_linked", "audit_tables", "audi
            "save_publications"]
 
 Disclosure = _joint.Disclosure
+# How many of the smallest shown counts each step tries (bounds the cost of a step).
+CANDIDATES = 12
 
 
 @dataclass(frozen=True)
@@ -109,17 +112,26 @@ def suppress_linked(publications: Mapping[str, Publication], *,
     if threshold <= 1:
         return dict(publications)
     current = {name: replace(item, table=tables[name]) for name, item in publications.items()}
+    # Withholding one more count only widens every range (a shown value becomes a bound it
+    # satisfies), so a cell found safe stays safe: each withheld cell is solved once when safe.
+    safe: set[tuple[str, str, str]] = set()
     while True:
         step = None
         for group in _groups(_as_tables(current), threshold):
-            found = _joint.disclosures(group, explain=False, first_only=True)
-            if found:
-                step = (group, found[0])
+            for target, item in enumerate(group.cells):
+                name = (item.table, item.cell.row, item.cell.column)
+                if item.status == _joint.SHOWN or name in safe:
+                    continue
+                if group.is_safe(target):
+                    safe.add(name)
+                else:
+                    step = (group, target)
+                    break
+            if step:
                 break
         if step is None:
             return current
-        group, disclosure = step
-        chosen = _choose(group, group.cells.index(disclosure.observed))
+        chosen = _choose(*step)
         _withhold(tables[chosen.table], current[chosen.table].cells.key, chosen.cell)
         current = {name: replace(item, table=tables[name]) for name, item in current.items()}
 
@@ -151,19 +163,23 @@ def _choose(group: _joint.Group, target: int) -> _joint.Observed:
          if item.status == _joint.SHOWN and item.value),
         key=lambda index: (_covers_everything(group, index), group.cells[index].value,
                            order[group.cells[index].table], index))
+    candidates = candidates[:CANDIDATES]
+    for index in candidates:
+        statuses = [item.status for item in group.cells]
+        statuses[index] = _joint.COMPLEMENT
+        if group.is_safe(target, statuses=statuses):
+            return group.cells[index]
+    # No single count is enough: withhold the one that widens the cell's range most (the
+    # smallest of those), and look again.
     base = group.feasible_range(target)
-    widening = None
+    best, widest = candidates[0], base[1] - base[0]
     for index in candidates:
         statuses = [item.status for item in group.cells]
         statuses[index] = _joint.COMPLEMENT
         low, high = group.feasible_range(target, statuses=statuses)
-        if not group.disclosed(target, low, high):
-            return group.cells[index]
-        if widening is None and high - low > base[1] - base[0]:
-            widening = index
-    if not candidates:
-        raise RuntimeError("coordinated suppression: nothing left to withhold")  # unreachable
-    return group.cells[candidates[0] if widening is None else widening]
+        if high - low > widest:
+            best, widest = index, high - low
+    return group.cells[best]
 
 
 def _covers_everything(group: _joint.Group, index: int) -> bool:
