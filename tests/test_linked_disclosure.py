@@ -235,3 +235,38 @@ def _check_declarations(tables, responses):
             if isinstance(shown, str):
                 for column in cell.dependents:
                     assert isinstance(table[column].iloc[rows[cell.row]], str), (name, cell.row, column)
+
+
+def _toy_crosstab(frame, rows, columns, domains):
+    from ipo_research.analysis.disclosure import TOTAL_LABEL, suppress_counts
+
+    counts = pd.crosstab(frame[rows], frame[columns]).reindex(
+        index=list(domains[rows][:-1]), columns=list(domains[columns][:-1]), fill_value=0)
+    counts.index.name = rows
+    table = suppress_counts(counts, threshold=THRESHOLD)
+    return Publication(table, grid_cells(
+        table, key=rows, respondents=len(frame), domains=domains,
+        rows={**{level: {rows: (level,)} for level in counts.index}, TOTAL_LABEL: {rows: domains[rows][:-1]}},
+        columns={**{level: {columns: (level,)} for level in counts.columns},
+                 TOTAL_LABEL: {columns: domains[columns][:-1]}}), index=True)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_join_tree_program_gives_the_ranges_of_the_full_cross_classification(seed, monkeypatch):
+    # Tables a x b and b x c meet in b: solved as two cliques joined on their b margin, the
+    # ranges must be those of the one program over a x b x c.
+    from ipo_research.analysis import _joint
+
+    rng = np.random.default_rng(seed)
+    domains = {"a": domain_of(["a1", "a2"]), "b": domain_of(["b1", "b2", "b3"]), "c": domain_of(["c1", "c2"])}
+    frame = pd.DataFrame({name: rng.choice(levels[:-1], size=14, p=None) for name, levels in domains.items()})
+    tables = {"ab": _toy_crosstab(frame, "a", "b", domains), "bc": _toy_crosstab(frame, "b", "c", domains)}
+    groups = linked._groups(linked._as_tables(tables), THRESHOLD)
+    assert [group.cliques for group in groups] == [(("a", "b"), ("b", "c"))]
+    tree = {index: groups[0].feasible_range(index) for index, item in enumerate(groups[0].cells)
+            if item.status != "shown"}
+    assert tree  # small counts were withheld: the comparison is not empty
+    monkeypatch.setattr(_joint, "_join_tree", lambda edges, variables: ((tuple(variables),), ()))
+    product = linked._groups(linked._as_tables(tables), THRESHOLD)[0]
+    assert product.atoms == 3 * 4 * 3
+    assert tree == {index: product.feasible_range(index) for index in tree}

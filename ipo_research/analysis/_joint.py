@@ -21,6 +21,7 @@ narrowed within the threshold), or a ``c`` cell's range is a single value.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from ipo_research.analysis.cells import Cell, TableCells
@@ -36,8 +38,8 @@ from ipo_research.exceptions import DataError
 
 __all__ = ["MAX_ATOMS", "Observed", "Disclosure", "observe", "groups", "Group", "disclosures"]
 
-# The largest cross-classification solved as one program (e.g. 51 states and a missing one,
-# by 6 levels of work, by 11 networks is 3,432 atoms).
+# The most atoms solved as one program (51 states and a missing one by 5 levels of work, and
+# 5 levels by 8 networks, are 300 atoms in two cliques).
 MAX_ATOMS = 200_000
 SHOWN, SMALL, COMPLEMENT = "shown", "small", "complement"
 _SMALL_MARK = re.compile(r"^<(\d+)$")
@@ -106,30 +108,68 @@ def observe(name: str, cells: TableCells, frame: pd.DataFrame,
 
 @dataclass
 class Group:
-    """Linked tables solved together: their variables, atoms and published constraints."""
+    """Linked tables solved together: their cliques of variables, atoms and published cells.
 
-    variables: tuple[str, ...]
+    The unknowns are the cells ("atoms") of one cross-classification per *clique*: a largest
+    set of variables that one table uses. When the tables' variable sets form an acyclic
+    hypergraph (a join tree exists: say {state, level} and {level, network}), cliques that
+    meet in the join tree must agree on their common margin, and integer tables that agree
+    on their common margins always come from one integer table of all the variables, so the
+    program is exact while its size is the sum of the cliques', not their product. Otherwise
+    every variable forms one clique.
+    """
+
+    cliques: tuple[tuple[str, ...], ...]
     domains: dict[str, tuple[str, ...]]
     respondents: int
     cells: list[Observed]
     threshold: int
+    table_variables: dict[str, frozenset]
+    tree: tuple[tuple[int, int], ...] = ()
 
     def __post_init__(self):
         self._vectors: dict[int, np.ndarray] = {}
+        sizes = [math.prod(len(self.domains[name]) for name in clique) for clique in self.cliques]
+        self._offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+        self._structure = self._structure_rows()
 
     @property
     def tables(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(item.table for item in self.cells))
 
+    @property
+    def atoms(self) -> int:
+        return int(self._offsets[-1])
+
+    def _mask(self, clique: int, where) -> np.ndarray:
+        masks = [np.isin(np.array(self.domains[name], dtype=object), list(where[name]))
+                 if name in where else np.ones(len(self.domains[name]), dtype=bool)
+                 for name in self.cliques[clique]]
+        inner = reduce(np.multiply.outer, masks).ravel().astype(float) if masks else np.ones(1)
+        vector = np.zeros(self.atoms)
+        vector[self._offsets[clique]:self._offsets[clique + 1]] = inner
+        return vector
+
     def vector(self, index: int) -> np.ndarray:
         if index not in self._vectors:
-            where = self.cells[index].cell.where
-            masks = [np.isin(np.array(self.domains[name], dtype=object), list(where[name]))
-                     if name in where else np.ones(len(self.domains[name]), dtype=bool)
-                     for name in self.variables]
-            self._vectors[index] = reduce(np.multiply.outer, masks).ravel().astype(float) \
-                if masks else np.ones(1)
+            item = self.cells[index]
+            variables = self.table_variables[item.table]
+            clique = next(k for k, members in enumerate(self.cliques) if variables <= set(members))
+            self._vectors[index] = self._mask(clique, item.cell.where)
         return self._vectors[index]
+
+    def _structure_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        # Each clique's atoms add up to the respondents; neighbours in the join tree agree on
+        # every cell of their common margin.
+        rows = [self._mask(k, {}) for k in range(len(self.cliques))]
+        targets = [self.respondents] * len(self.cliques)
+        for first, second in self.tree:
+            common = [name for name in self.cliques[first] if name in self.cliques[second]]
+            for levels in itertools.product(*(self.domains[name] for name in common)):
+                where = {name: (level,) for name, level in zip(common, levels)}
+                rows.append(self._mask(first, where) - self._mask(second, where))
+                targets.append(0)
+        return np.vstack(rows), np.array(targets, dtype=float)
 
     def feasible_range(self, target: int, *, tables: Iterable[str] | None = None,
                        statuses: Sequence[str] | None = None) -> tuple[int, int]:
@@ -140,23 +180,44 @@ class Group:
         program, keep = self._constraint(target, tables, statuses)
         return self._end(target, program, keep, 1), self._end(target, program, keep, -1)
 
-    def is_safe(self, target: int, *, statuses: Sequence[str] | None = None) -> bool:
-        """Whether the published cells leave ``target`` its full range (stops at the first
-        end that falls short: one integer program instead of two when it does)."""
-        program, keep = self._constraint(target, None, statuses)
-        status = self.cells[target].status if statuses is None else statuses[target]
-        # The LP relaxation's range holds the integer one: when it already falls short, so
-        # does the integer range, and the (slower) integer programs are not needed.
-        if not self._within(target, program, keep, status, integer=False):
-            return False
-        return self._within(target, program, keep, status, integer=True)
+    def is_safe(self, target: int, *, tables: Iterable[str] | None = None,
+                statuses: Sequence[str] | None = None) -> bool:
+        """Whether the published cells leave ``target`` its full range.
 
-    def _within(self, target, program, keep, status, *, integer: bool) -> bool:
-        low = self._end(target, program, keep, 1, integer=integer)
+        Asks feasibility questions, which stop at the first integer solution found, rather
+        than solving for the ends: for a ``<t`` cell, can it be 1, and can it be t - 1; for a
+        ``c`` cell, can it take a second value. The LP relaxation answers first: its range
+        holds the integer one, so when it already falls short the integer programs are not
+        needed.
+        """
+        program, keep = self._constraint(target, tables, statuses)
+        status = self.cells[target].status if statuses is None else statuses[target]
         if status == SMALL:
             limit = (self.cells[target].limit or self.threshold) - 1
-            return low <= 1 and self._end(target, program, keep, -1, integer=integer) >= limit
-        return self._end(target, program, keep, -1, integer=integer) > low
+            return all(self._feasible(target, program, keep, low, high, integer=integer)
+                       is not None for integer in (False, True)
+                       for low, high in ((1, 1), (limit, limit)))
+        if self._end(target, program, keep, -1, integer=False) - \
+                self._end(target, program, keep, 1, integer=False) < 1:
+            return False
+        value = self._feasible(target, program, keep, 0, np.inf, integer=True)
+        return (self._feasible(target, program, keep, value + 1, np.inf, integer=True) is not None
+                or self._feasible(target, program, keep, 0, value - 1, integer=True) is not None)
+
+    def _feasible(self, target, program, keep, low, high, *, integer: bool):
+        # The value of ``target`` in some solution with low <= target <= high, or None.
+        constraint, free = program
+        objective = self.vector(target)[free]
+        if low > high or (not objective.any() and not low <= 0 <= high):
+            return None
+        bounded = LinearConstraint(objective[np.newaxis, :], low, high)
+        result = milp(np.zeros(objective.size), constraints=[constraint, bounded],
+                      integrality=np.full(objective.size, int(integer)), bounds=Bounds(0, np.inf))
+        if result.status == 2:      # infeasible
+            return None
+        if result.status != 0:
+            raise DataError(f"{', '.join(sorted(keep))}: the integer program stopped ({result.message}).")
+        return int(round(objective @ result.x))
 
     def _constraint(self, target, tables, statuses):
         keep = set(self.tables if tables is None else tables) | {self.cells[target].table}
@@ -174,16 +235,17 @@ class Group:
             rows.append(self.vector(index))
             low.append(bounds[0])
             high.append(bounds[1])
-        rows.append(np.ones(self.vector(target).size))
-        low.append(self.respondents)
-        high.append(self.respondents)
-        matrix, low, high = np.vstack(rows), np.array(low, dtype=float), np.array(high, dtype=float)
+        structure, targets = self._structure
+        cells = np.vstack(rows)
         # Atoms inside a shown zero are zero: leave them out of the program (same answer,
         # a smaller program), and with them the rows they empty.
-        zero = (matrix[(low == 0) & (high == 0)] > 0).any(axis=0)
+        zero = (cells[(np.array(low) == 0) & (np.array(high) == 0)] > 0).any(axis=0)
+        matrix = np.vstack([cells, structure])
+        low = np.concatenate([np.array(low, dtype=float), targets])
+        high = np.concatenate([np.array(high, dtype=float), targets])
         matrix = matrix[:, ~zero]
         used = matrix.any(axis=1)
-        return (LinearConstraint(matrix[used], low[used], high[used]), ~zero), keep
+        return (LinearConstraint(sparse.csr_array(matrix[used]), low[used], high[used]), ~zero), keep
 
     def _end(self, target, program, keep, sign, *, integer: bool = True) -> float:
         constraint, free = program
@@ -235,7 +297,11 @@ def groups(observed: Sequence[Observed], domains: dict[str, dict[str, tuple[str,
         for name in variables:
             levels = [level for table in tables for level in domains[table].get(name, ())]
             merged[name] = tuple(dict.fromkeys(levels))
-        size = math.prod(len(levels) for levels in merged.values())
+        # A table's variables are those its cells condition on (its sidecar may list more).
+        table_variables = {table: frozenset(name for item in observed if item.table == table
+                                            for name in item.cell.where) for table in tables}
+        cliques, tree = _join_tree([table_variables[table] for table in tables], variables)
+        size = sum(math.prod(len(merged[name]) for name in clique) for clique in cliques)
         if size > MAX_ATOMS:
             raise DataError(f"{', '.join(tables)}: linked through {', '.join(variables)}, whose "
                             f"cross-classification has {size:,} cells, more than the joint audit "
@@ -247,9 +313,33 @@ def groups(observed: Sequence[Observed], domains: dict[str, dict[str, tuple[str,
                             f"respondents ({', '.join(map(str, sorted(counts)))}); rerun the "
                             "notebooks on the same data.")
         chosen = set(tables)
-        result.append(Group(variables, merged, counts.pop(),
-                            [item for item in observed if item.table in chosen], threshold))
+        result.append(Group(cliques, merged, counts.pop(),
+                            [item for item in observed if item.table in chosen], threshold,
+                            table_variables, tree))
     return result
+
+
+def _join_tree(edges: list[frozenset], variables: tuple[str, ...]):
+    """Cliques (the largest variable sets) and a join tree of them, or one clique of every
+    variable when the sets form no join tree (a cyclic hypergraph)."""
+    cliques = []
+    for edge in sorted(set(edges), key=lambda edge: (-len(edge), sorted(edge))):
+        if not any(edge <= other for other in cliques):
+            cliques.append(edge)
+    # A maximum-weight spanning tree of the cliques (weight: variables in common) is a join
+    # tree exactly when one exists; check the running intersection property on it.
+    tree, inside = [], {0}
+    while len(inside) < len(cliques):
+        first, second = max(((a, b) for a in inside for b in range(len(cliques)) if b not in inside),
+                            key=lambda pair: (len(cliques[pair[0]] & cliques[pair[1]]), -pair[1]))
+        tree.append((first, second))
+        inside.add(second)
+    for name in variables:
+        holding = {k for k, clique in enumerate(cliques) if name in clique}
+        linked_edges = [(a, b) for a, b in tree if a in holding and b in holding]
+        if len(linked_edges) != len(holding) - 1:
+            return (tuple(variables),), ()
+    return tuple(tuple(sorted(clique)) for clique in cliques), tuple(tree)
 
 
 def disclosures(group: Group, *, explain: bool = True, first_only: bool = False) -> list[Disclosure]:
@@ -260,18 +350,16 @@ def disclosures(group: Group, *, explain: bool = True, first_only: bool = False)
     """
     found = []
     for target, item in enumerate(group.cells):
-        if item.status == SHOWN:
+        if item.status == SHOWN or group.is_safe(target):
             continue
         low, high = group.feasible_range(target)
-        if not group.disclosed(target, low, high):
-            continue
         tables = list(group.tables)
         if explain:
             for table in list(tables):
                 if table == item.table:
                     continue
                 trial = [other for other in tables if other != table]
-                if group.disclosed(target, *group.feasible_range(target, tables=trial)):
+                if not group.is_safe(target, tables=trial):
                     tables = trial
         found.append(Disclosure(item, low, high, tuple(tables)))
         if first_only:

@@ -183,18 +183,10 @@ def _choose(group: _joint.Group, target: int) -> _joint.Observed:
 
 
 def _covers_everything(group: _joint.Group, index: int) -> bool:
-    return bool(group.vector(index).sum() >= group.vector(index).size
-                - _missing_atoms(group))
-
-
-def _missing_atoms(group: _joint.Group) -> int:
-    # Atoms with at least one missing level: a total over every answered level leaves them out.
-    size, answered = 1, 1
-    for name in group.variables:
-        levels = group.domains[name]
-        size *= len(levels)
-        answered *= sum(level != MISSING_LEVEL for level in levels)
-    return size - answered
+    # A total over every answered level of each variable it conditions on.
+    where = group.cells[index].cell.where
+    return all(set(levels) >= {level for level in group.domains[name] if level != MISSING_LEVEL}
+               for name, levels in where.items())
 
 
 def _withhold(table: pd.DataFrame, key: str, cell) -> None:
