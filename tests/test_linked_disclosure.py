@@ -270,3 +270,20 @@ def test_the_join_tree_program_gives_the_ranges_of_the_full_cross_classification
     product = linked._groups(linked._as_tables(tables), THRESHOLD)[0]
     assert product.atoms == 3 * 4 * 3
     assert tree == {index: product.feasible_range(index) for index in tree}
+
+
+def test_suppression_that_cannot_protect_a_cell_is_a_clear_error():
+    # Two "<3" answers whose shares give their total away (2): each is pinned at 1, and no
+    # shown count is left to withhold.
+    from ipo_research.analysis.cells import with_implied
+    from ipo_research.exceptions import DataError, IpoResearchError
+
+    table = pd.DataFrame({"code": ["a", "b"], "count": ["<3", "<3"]})
+    domains = {"q": domain_of(["a", "b"])}
+    cells = with_implied(grid_cells(table, key="code", respondents=2, domains=domains,
+                                    rows={"a": {"q": ("a",)}, "b": {"q": ("b",)}},
+                                    columns={"count": {}}),
+                         column="count", where={"q": ("a", "b")}, value=2)
+    with pytest.raises(DataError, match=r"toy, row a, column count: withheld, but toy pin it") as error:
+        linked.suppress_linked({"toy": Publication(table, cells)}, threshold=THRESHOLD)
+    assert isinstance(error.value, IpoResearchError)

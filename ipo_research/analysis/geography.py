@@ -18,7 +18,8 @@ import pandas as pd
 from ipo_research.analysis import describe, disclosure
 from ipo_research.analysis.cells import domain_of, grid_cells, with_implied
 from ipo_research.analysis.context import STATE_CONTEXT_PATH, read_state_context
-from ipo_research.analysis.linked import Publication, suppress_linked
+from ipo_research.analysis.linked import (FREQUENCY_DEPENDENTS, Publication, publish_frequency,
+                                          suppress_linked)
 from ipo_research.analysis.tilemap import state_counts, tile_layout
 from ipo_research.survey.codebook import Codebook
 
@@ -26,7 +27,6 @@ __all__ = ["GEOGRAPHY_TABLES", "publish_geography"]
 
 GEOGRAPHY_TABLES = ("landscape_states", "landscape_census_regions", "landscape_state_winner_2016",
                     "landscape_jurisdiction_level", "landscape_jurisdiction_by_region")
-_SHARES = ("share", "ci_low", "ci_high")
 
 
 def publish_geography(responses: pd.DataFrame, codebook: Codebook, *,
@@ -74,18 +74,13 @@ def publish_geography(responses: pd.DataFrame, codebook: Codebook, *,
         table = disclosure.publish_frequencies(counts, threshold=threshold)
         cells = grid_cells(table, key="code", respondents=n, domains=domains,
                            rows={code: {"state": groups[code]} for code in table["code"]},
-                           columns={"count": {}}, dependents={"count": _SHARES})
+                           columns={"count": {}}, dependents={"count": FREQUENCY_DEPENDENTS})
         publications[name] = Publication(table, with_implied(
             cells, column="count", value=int(counts["count"].sum()),
             where={"state": tuple(state for code in table["code"] for state in groups[code])}))
 
-    counts = describe.frequency_table(responses, level)
-    table = disclosure.publish_frequencies(counts, threshold=threshold)
-    cells = grid_cells(table, key="code", respondents=n, domains=domains,
-                       rows={code: {"jurisdiction_level": (code,)} for code in table["code"]},
-                       columns={"count": {}}, dependents={"count": _SHARES})
-    publications["landscape_jurisdiction_level"] = Publication(table, with_implied(
-        cells, column="count", where=every_level, value=int(counts["count"].sum())))
+    publications["landscape_jurisdiction_level"] = publish_frequency(responses, level,
+                                                                     threshold=threshold)
 
     crosstab = describe.crosstab(responses, level, by="census_region")
     table = disclosure.suppress_counts(crosstab, threshold=threshold)

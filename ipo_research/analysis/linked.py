@@ -27,15 +27,19 @@ from typing import Mapping
 
 import pandas as pd
 
-from ipo_research.analysis import _joint
-from ipo_research.analysis.cells import MISSING_LEVEL, TableCells
-from ipo_research.analysis.disclosure import COMPLEMENT_MARK
+from ipo_research.analysis import _joint, describe
+from ipo_research.analysis.cells import MISSING_LEVEL, TableCells, domain_of, grid_cells, with_implied
+from ipo_research.analysis.disclosure import COMPLEMENT_MARK, publish_frequencies
 from ipo_research.analysis.outputs import save_table
+from ipo_research.exceptions import DataError
+from ipo_research.survey.codebook import Question
 
 __all__ = ["Disclosure", "Publication", "suppress_linked", "audit_tables", "audit_publications",
-           "save_publications"]
+           "publish_frequency", "save_publications", "FREQUENCY_DEPENDENTS"]
 
 Disclosure = _joint.Disclosure
+# The columns of a frequency table computed from its count.
+FREQUENCY_DEPENDENTS = ("share", "ci_low", "ci_high")
 # How many of the smallest shown counts each step tries (bounds the cost of a step).
 CANDIDATES = 12
 
@@ -136,6 +140,38 @@ def suppress_linked(publications: Mapping[str, Publication], *,
         current = {name: replace(item, table=tables[name]) for name, item in current.items()}
 
 
+def publish_frequency(responses: pd.DataFrame, question: Question, *, threshold: int = 3,
+                      variable: str | None = None) -> Publication:
+    """A frequency table of one question (:func:`ipo_research.analysis.describe.frequency_table`),
+    suppressed on its own and declared: each row counts its answer, and the shares give the
+    total of those answering away, so it is declared too.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        Cleaned responses.
+    question : Question
+        A single or likert question (its levels are the rows and the variable's domain).
+    threshold : int, default 3
+    variable : str, optional
+        The variable's name in the cells (default: the question id).
+
+    Returns
+    -------
+    Publication
+    """
+    counts = describe.frequency_table(responses, question)
+    table = publish_frequencies(counts, threshold=threshold)
+    name = variable or question.id
+    levels = tuple(str(code) for code in counts["code"])
+    cells = grid_cells(table, key="code", respondents=len(responses),
+                       domains={name: domain_of(levels)},
+                       rows={code: {name: (code,)} for code in levels}, columns={"count": {}},
+                       dependents={"count": FREQUENCY_DEPENDENTS})
+    return Publication(table, with_implied(cells, column="count", where={name: levels},
+                                           value=int(counts["count"].sum())))
+
+
 def save_publications(publications: Mapping[str, Publication], out_dir: str | Path) -> list[Path]:
     """Save each table (``OUT/tables/<name>.csv``) with its cells sidecar; return the CSVs."""
     return [save_table(item.table, name, out_dir, index=item.index, cells=item.cells)
@@ -160,9 +196,17 @@ def _choose(group: _joint.Group, target: int) -> _joint.Observed:
     order = {table: position for position, table in enumerate(group.tables)}
     candidates = sorted(
         (index for index, item in enumerate(group.cells)
-         if item.status == _joint.SHOWN and item.value),
+         if item.status == _joint.SHOWN and item.value and item.cell.value is None),
         key=lambda index: (_covers_everything(group, index), group.cells[index].value,
                            order[group.cells[index].table], index))
+    if not candidates:
+        # Only counts the tables give away without printing them (a frequency table's total)
+        # are left: nothing can be withheld.
+        cell = group.cells[target]
+        raise DataError(f"{cell.table}, row {cell.cell.row}, column {cell.cell.column}: "
+                        f"withheld, but {' + '.join(group.tables)} pin it and no shown count "
+                        "is left to withhold; publish these tables with fewer categories, or "
+                        "not together.")
     candidates = candidates[:CANDIDATES]
     for index in candidates:
         statuses = [item.status for item in group.cells]
