@@ -6,8 +6,13 @@ attack is coded here by plain subtraction, independently of the integer program,
 the tables each suppressed on its own (it succeeds: that is the bug) and on the tables the
 landscape publishes (it fails).
 
+The profile pages (every network's size and level-of-work tables) are audited with the
+landscape's tables: on the shipped export they disclose nothing, and split by every level of
+work (the leak they had) the audit names the pinned cells.
+
 Slow tests (``pytest -m slow tests/test_linked_disclosure.py``): synthetic surveys with seeds
-1 to 20 and a wider hypothesis search; the default suite runs a few hypothesis examples.
+1 to 20 and a wider hypothesis search, each with the profile pages; the default suite runs a
+few hypothesis examples.
 """
 
 import numpy as np
@@ -15,7 +20,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from ipo_research.analysis import geography, linked
+from ipo_research.analysis import geography, linked, profile
 from ipo_research.analysis.cells import MISSING_LEVEL, domain_of, grid_cells
 from ipo_research.analysis.context import add_state_context, read_state_context
 from ipo_research.analysis.disclosure import COMPLEMENT_MARK
@@ -169,6 +174,86 @@ def test_a_single_table_whose_margin_pins_two_small_cells_is_found():
     assert linked.audit_publications({"toy": Publication(table, cells, index=True)}) == []
 
 
+LEVEL_MERGE = {"multi_state": "state"}   # as notebooks/06_profile.ipynb publishes it
+
+
+def _profile_tables(responses, codebook, *, merge=LEVEL_MERGE):
+    return profile.publish_linked(responses, codebook, group_by="primary_network",
+                                  question="jurisdiction_level", merge=merge, threshold=THRESHOLD)
+
+
+def _landscape_tables(responses, codebook):
+    return profile.landscape_publications(responses, codebook, group_by="primary_network",
+                                          threshold=THRESHOLD)
+
+
+@pytest.fixture(scope="module")
+def profiles(responses, codebook):
+    return _profile_tables(responses, codebook)
+
+
+def test_profile_pages_and_landscape_together_disclose_nothing(profiles, responses, codebook, tmp_path, capsys):
+    landscape = _landscape_tables(responses, codebook)
+    _check_declarations({**landscape, **profiles}, responses)
+    reportable = [code for code in codebook.question("primary_network").level_codes
+                  if profile.build_profile(responses, codebook, group_by="primary_network",
+                                           group_value=code).reportable]
+    assert sorted(profiles) == sorted(f"profile_{code}_{part}" for code in reportable
+                                      for part in ("size", "jurisdiction_level"))
+    # The landscape's tables are taken as published: the profile suppression withholds none.
+    assert {name: _withheld(item) for name, item in landscape.items()} == \
+        {name: _withheld(item) for name, item in
+         {**geography.publish_geography(responses, codebook, threshold=THRESHOLD),
+          "landscape_primary_network": linked.publish_frequency(
+              responses, codebook.question("primary_network"), threshold=THRESHOLD)}.items()}
+    linked.save_publications({**landscape, **profiles}, tmp_path)
+    assert main([str(tmp_path)]) == 0
+    assert (f"no withheld count recoverable from the {len(landscape) + len(profiles)} linked tables"
+            in capsys.readouterr().out)
+
+
+def test_the_audit_catches_profile_pages_split_by_every_level(responses, codebook, tmp_path, capsys):
+    # Planted: the profiles' level of work with "Several states" on its own row, each page
+    # suppressed on its own. Across the pages the networks' several-state counts add up to
+    # the landscape's, so each small one is pinned.
+    planted = _split_profiles(responses, codebook)
+    landscape = _landscape_tables(responses, codebook)
+    _check_declarations(planted, responses)
+    linked.save_publications({**landscape, **planted}, tmp_path)
+    assert main([str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    networks = responses.loc[responses["jurisdiction_level"].astype(object) == "multi_state",
+                             "primary_network"].astype(object).value_counts()
+    small = {code: int(count) for code, count in networks.items() if 0 < count < THRESHOLD}
+    assert small  # the shipped export has networks with one or two multi-state organizations
+    question = codebook.question("primary_network")
+    for code, count in small.items():
+        if f"profile_{code}_jurisdiction_level" in planted:
+            assert (f"profile_{code}_jurisdiction_level, row Several states, column "
+                    f"{question.label_of(code)}: withheld (<3) but is exactly {count}") in err
+
+
+def test_profile_level_tables_that_cannot_be_protected_are_left_out(responses, codebook):
+    # Split by every level, no count left to withhold protects the several-state cells (the
+    # landscape shows the level totals and the networks' sizes): suppression refuses, and
+    # the pages are published without their level tables.
+    from ipo_research.exceptions import DataError
+
+    with pytest.raises(DataError, match=r"row Several states, .* pin it and every count left"):
+        linked.suppress_linked({**_landscape_tables(responses, codebook), **_split_profiles(responses, codebook)},
+                               threshold=THRESHOLD, fixed=tuple(_landscape_tables(responses, codebook)))
+    published = _profile_tables(responses, codebook, merge=None)
+    assert published and all(name.endswith("_size") for name in published)
+    assert linked.audit_publications({**_landscape_tables(responses, codebook), **published}) == []
+
+
+def _split_profiles(responses, codebook):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(linked, "suppress_linked", lambda tables, threshold, fixed: dict(tables))
+        tables = _profile_tables(responses, codebook, merge=None)
+    return {name: item for name, item in tables.items() if name.startswith("profile_")}
+
+
 def _synthetic_responses(codebook, tmp_path, *, n, seed):
     path = write_synthetic_export(tmp_path / f"synthetic_{n}_{seed}.csv", codebook=codebook, n=n, seed=seed)
     return add_state_context(load_responses(path, codebook))
@@ -179,8 +264,11 @@ def _check_run(codebook, tmp_path, *, n, seed):
     tables = geography.publish_geography(responses, codebook, threshold=THRESHOLD)
     _check_declarations(tables, responses)
     assert subtraction_attack(tables["landscape_states"].table, tables["landscape_census_regions"].table) == {}
+    profiles = _profile_tables(responses, codebook)
+    landscape = _landscape_tables(responses, codebook)
+    _check_declarations(profiles, responses)
     out = tmp_path / f"run_{n}_{seed}"
-    linked.save_publications(tables, out)
+    linked.save_publications({**landscape, **profiles}, out)
     assert main([str(out)]) == 0
 
 

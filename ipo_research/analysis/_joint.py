@@ -42,6 +42,8 @@ __all__ = ["MAX_ATOMS", "Observed", "Disclosure", "observe", "groups", "Group", 
 # 5 levels by 8 networks, are 300 atoms in two cliques).
 MAX_ATOMS = 200_000
 SHOWN, SMALL, COMPLEMENT = "shown", "small", "complement"
+# A status for "what if the reader did not see this cell": any count, 0 or more.
+UNSEEN = "unseen"
 _SMALL_MARK = re.compile(r"^<(\d+)$")
 
 
@@ -230,6 +232,8 @@ class Group:
                 bounds = (item.value, item.value)
             elif status == SMALL:
                 bounds = (1, (item.limit or self.threshold) - 1)
+            elif status == UNSEEN:
+                bounds = (0, np.inf)
             else:
                 bounds = (self.threshold, np.inf)
             rows.append(self.vector(index))

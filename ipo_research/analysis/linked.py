@@ -8,10 +8,11 @@ with the attacker's integer program (:mod:`ipo_research.analysis._joint`) and, w
 withheld cell is disclosed, withholds one more count, chosen by this rule:
 
     take the counts still shown in the tables linked to the disclosed cell, smallest first
-    (totals over every level last, then table order, then row order), and withhold the first
-    of the :data:`CANDIDATES` smallest whose withholding makes that cell safe; when none of
-    them does alone, the one of them that widens the cell's range most (the smallest, when
-    none widens it), and look again.
+    (totals over every level last, then table order, then row order), leaving out those the
+    ``fixed`` tables give back on their own, and withhold the first of the :data:`CANDIDATES`
+    smallest whose withholding makes that cell safe; when none of them does alone, the one
+    of them that widens the cell's range most (the smallest, when none widens it), and look
+    again.
 
 So each step withholds as little as it can, and the loop ends (a cell is never shown again)
 once no withheld cell can be recovered or narrowed below the threshold. A count withheld this
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Mapping
+from typing import Collection, Mapping
 
 import pandas as pd
 
@@ -96,8 +97,8 @@ def audit_publications(publications: Mapping[str, Publication], *, threshold: in
     return audit_tables(_as_tables(publications), threshold=threshold, explain=explain)
 
 
-def suppress_linked(publications: Mapping[str, Publication], *,
-                    threshold: int = 3) -> dict[str, Publication]:
+def suppress_linked(publications: Mapping[str, Publication], *, threshold: int = 3,
+                    fixed: Collection[str] = ()) -> dict[str, Publication]:
     """Withhold further counts until the publications together disclose no withheld cell.
 
     Parameters
@@ -106,16 +107,29 @@ def suppress_linked(publications: Mapping[str, Publication], *,
         Tables each suppressed on its own, keyed by name, in publishing order.
     threshold : int, default 3
         A threshold of 0 or 1 turns suppression off.
+    fixed : collection of str, optional
+        Names of tables another stage publishes as they are (the landscape's, for the
+        profile pages): audited with the others, but no count of theirs is withheld here. A
+        count of another table withheld as a complement that these tables show on their own
+        (a profile's level total) is shown.
 
     Returns
     -------
     dict of str to Publication
         The same tables, with the extra withheld counts (and their dependents) shown as ``c``.
+
+    Raises
+    ------
+    DataError
+        When a withheld cell stays disclosed and no shown count is left that may be withheld.
     """
     tables = {name: item.table.copy() for name, item in publications.items()}
     if threshold <= 1:
         return dict(publications)
     current = {name: replace(item, table=tables[name]) for name, item in publications.items()}
+    if fixed:
+        _show_published(tables, current, frozenset(fixed), threshold)
+        current = {name: replace(item, table=tables[name]) for name, item in current.items()}
     # Withholding one more count only widens every range (a shown value becomes a bound it
     # satisfies), so a cell found safe stays safe: each withheld cell is solved once when safe.
     safe: set[tuple[str, str, str]] = set()
@@ -135,7 +149,7 @@ def suppress_linked(publications: Mapping[str, Publication], *,
                 break
         if step is None:
             return current
-        chosen = _choose(*step)
+        chosen = _choose(*step, fixed=frozenset(fixed))
         _withhold(tables[chosen.table], current[chosen.table].cells.key, chosen.cell)
         current = {name: replace(item, table=tables[name]) for name, item in current.items()}
 
@@ -192,27 +206,44 @@ def _groups(tables: Mapping[str, tuple[TableCells, pd.DataFrame]], threshold: in
                          threshold=threshold)
 
 
-def _choose(group: _joint.Group, target: int) -> _joint.Observed:
+def _choose(group: _joint.Group, target: int, *, fixed: frozenset = frozenset()) -> _joint.Observed:
     order = {table: position for position, table in enumerate(group.tables)}
     candidates = sorted(
         (index for index, item in enumerate(group.cells)
-         if item.status == _joint.SHOWN and item.value and item.cell.value is None),
+         if item.status == _joint.SHOWN and item.value and item.cell.value is None
+         and item.table not in fixed),
         key=lambda index: (_covers_everything(group, index), group.cells[index].value,
                            order[group.cells[index].table], index))
     if not candidates:
         # Only counts the tables give away without printing them (a frequency table's total)
-        # are left: nothing can be withheld.
+        # or counts of fixed tables are left: nothing can be withheld.
         cell = group.cells[target]
         raise DataError(f"{cell.table}, row {cell.cell.row}, column {cell.cell.column}: "
                         f"withheld, but {' + '.join(group.tables)} pin it and no shown count "
-                        "is left to withhold; publish these tables with fewer categories, or "
-                        "not together.")
-    candidates = candidates[:CANDIDATES]
+                        "is left that may be withheld; publish these tables with fewer "
+                        "categories, or not together.")
+    # A count the fixed tables give back on their own (a network's size, which the landscape
+    # shows) protects nothing when withheld and becomes one more cell to protect: skip it.
+    unseen = [item.status if item.table in fixed else _joint.UNSEEN for item in group.cells]
+    usable = []
     for index in candidates:
+        if fixed and not group.is_safe(index, statuses=unseen):
+            continue
         statuses = [item.status for item in group.cells]
         statuses[index] = _joint.COMPLEMENT
         if group.is_safe(target, statuses=statuses):
             return group.cells[index]
+        usable.append(index)
+        if len(usable) == CANDIDATES:
+            break
+    if not usable:
+        cell = group.cells[target]
+        raise DataError(f"{cell.table}, row {cell.cell.row}, column {cell.cell.column}: "
+                        f"withheld, but {' + '.join(group.tables)} pin it and every count "
+                        "left that may be withheld is shown by "
+                        f"{' + '.join(sorted(fixed))}; publish these tables with fewer "
+                        "categories, or not together.")
+    candidates = usable
     # No single count is enough: withhold the one that widens the cell's range most (the
     # smallest of those), and look again.
     base = group.feasible_range(target)
@@ -226,6 +257,22 @@ def _choose(group: _joint.Group, target: int) -> _joint.Observed:
     return group.cells[best]
 
 
+def _show_published(tables: dict[str, pd.DataFrame], current: Mapping[str, Publication],
+                    fixed: frozenset, threshold: int) -> None:
+    # A complement the fixed tables give exactly on their own (a profile's level total, which
+    # the landscape shows) hides nothing: show it, so that it is not taken for a disclosure.
+    # Cells with dependents are left withheld (their share is not at hand).
+    for group in _groups(_as_tables(current), threshold):
+        unseen = [item.status if item.table in fixed else _joint.UNSEEN for item in group.cells]
+        for index, item in enumerate(group.cells):
+            if item.table in fixed or item.status != _joint.COMPLEMENT or item.cell.dependents:
+                continue
+            if group.is_safe(index, statuses=unseen):
+                continue
+            low, _ = group.feasible_range(index, statuses=unseen)
+            _withhold(tables[item.table], current[item.table].cells.key, item.cell, mark=low)
+
+
 def _covers_everything(group: _joint.Group, index: int) -> bool:
     # A total over every answered level of each variable it conditions on.
     where = group.cells[index].cell.where
@@ -233,9 +280,10 @@ def _covers_everything(group: _joint.Group, index: int) -> bool:
                for name, levels in where.items())
 
 
-def _withhold(table: pd.DataFrame, key: str, cell) -> None:
+def _withhold(table: pd.DataFrame, key: str, cell, *, mark=COMPLEMENT_MARK) -> None:
+    # Write ``mark`` in the cell and its dependents (a count in place of the mark: show it).
     keys = table[key] if key in table.columns else pd.Series(table.index, index=table.index)
     rows = [position for position, name in enumerate(keys) if str(name) == cell.row]
     for column in (cell.column, *cell.dependents):
         table[column] = table[column].astype(object)
-        table.iloc[rows[0], table.columns.get_loc(column)] = COMPLEMENT_MARK
+        table.iloc[rows[0], table.columns.get_loc(column)] = mark
