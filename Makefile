@@ -78,7 +78,7 @@ lock: ## Regenerate requirements/*.txt from pyproject.toml with uv (UPGRADE=1: n
 
 report: setup ## Run every notebook on the shipped synthetic export into reports/ (then audit its tables)
 	$(BIN)/ipo-research run --out $(OUT) --jobs $(JOBS)
-	$(BIN)/python -m ipo_research.checks.disclosure_audit $(OUT)/tables
+	$(BIN)/python -m ipo_research.checks.disclosure_audit $(OUT)
 
 # nbval runs the notebooks with their defaults, so they write reports/ (their default out_dir):
 # the last steps compare the headline tables they just wrote with tests/golden and check that
@@ -90,7 +90,7 @@ test: setup ## Run the test suite (slow tests only in CI): import layers, unit t
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider notebooks && \
 	$(BIN)/python -m ipo_research.checks.golden reports/tables tests/golden && \
-	$(BIN)/python -m ipo_research.checks.disclosure_audit reports/tables || status=$$?; \
+	$(BIN)/python -m ipo_research.checks.disclosure_audit reports || status=$$?; \
 	echo "make test: $$(( $$(date +%s) - start )) s"; exit $$status
 
 test-all: ## Run the whole test suite, slow tests included (what CI runs)

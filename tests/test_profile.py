@@ -57,3 +57,27 @@ def test_an_unknown_group_value_names_the_levels(codebook):
 def test_grouping_by_a_question_that_is_not_single_choice_is_refused(codebook):
     with pytest.raises(ConfigError, match="single-choice"):
         build_profile(_responses(["cpd"], ["city"]), codebook, group_by="members", group_value="1")
+
+
+def test_merged_levels_are_counted_in_one_row(codebook):
+    # Split, Working Families would show one several-state organization; merged, 3 statewide
+    # or several-state ones, and nothing is withheld.
+    responses = _responses(["wfp"] * 6 + ["cpd"] * 6,
+                           ["state", "multi_state", "state"] + ["city"] * 6 + ["multi_state"] * 3)
+    profile = build_profile(responses, codebook, group_by="primary_network", group_value="wfp")
+    table = crosstab_table(profile, responses, codebook.question("jurisdiction_level"),
+                           merge={"multi_state": "state"})
+    merged = "Statewide or several states"
+    assert list(table.index) == ["City or town", "County or region", merged, "Total"]
+    expected = int(((responses["primary_network"] == "wfp")
+                    & responses["jurisdiction_level"].isin(["state", "multi_state"])).sum())
+    assert table.loc[merged, "Working Families Party"] == expected
+    assert table.loc[merged, "Total"] == int(responses["jurisdiction_level"].isin(["state", "multi_state"]).sum())
+
+
+def test_merging_an_unknown_level_names_the_levels(codebook):
+    responses = _responses(["wfp"] * 3 + ["cpd"] * 6, ["city"] * 9)
+    profile = build_profile(responses, codebook, group_by="primary_network", group_value="wfp")
+    with pytest.raises(ConfigError, match="nation is not one of its levels; use city, county"):
+        crosstab_table(profile, responses, codebook.question("jurisdiction_level"),
+                       merge={"nation": "state"})

@@ -362,11 +362,14 @@ def publish_targets(summary: pd.DataFrame, *, threshold: int = 3) -> pd.DataFram
     return published
 
 
-def publish_test(result: dict, table: pd.DataFrame, *, threshold: int = 3) -> dict:
+def publish_test(result: dict, table: pd.DataFrame, *, threshold: int = 3,
+                 published: pd.DataFrame | None = None) -> dict:
     """A test of a count table (:func:`ipo_research.analysis.describe.association_test`) ready to publish.
 
     When the table has a hidden cell, the exact p-value could help work it out, so it is
-    replaced by its band (``"<0.05"`` or ``">=0.05"``).
+    replaced by its band (``"<0.05"`` or ``">=0.05"``). Pass ``published``, the table as
+    published, when it was suppressed together with others
+    (:mod:`ipo_research.analysis.linked`): any withheld cell in it bands the p-value too.
 
     Examples
     --------
@@ -375,6 +378,8 @@ def publish_test(result: dict, table: pd.DataFrame, *, threshold: int = 3) -> di
     '>=0.05'
     """
     hidden = suppression_mask(table, threshold=threshold, totals="both").to_numpy().any()
+    if published is not None:
+        hidden = hidden or published.map(lambda value: isinstance(value, str)).to_numpy().any()
     return {**result, "p_value": _p_value(result["p_value"], exact=not hidden)}
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import matplotlib as mpl
 import pandas as pd
 
+from ipo_research.analysis.cells import TableCells, write_cells
 from ipo_research.files import atomic_path
 from ipo_research.exceptions import ConfigError
 from ipo_research.paths import project_path
@@ -96,7 +97,8 @@ def figure_output(fig, name: str, out_dir: str | Path):
     return Image(data=data, format="png", width=width)
 
 
-def save_table(table: pd.DataFrame, name: str, out_dir: str | Path, *, index: bool = False) -> Path:
+def save_table(table: pd.DataFrame, name: str, out_dir: str | Path, *, index: bool = False,
+               cells: TableCells | None = None) -> Path:
     """Save a table as ``OUT/tables/<name>.csv`` (UTF-8, ``\\n`` line ends, fixed float format).
 
     A table of counts must have gone through :mod:`ipo_research.analysis.disclosure` first. A
@@ -113,6 +115,9 @@ def save_table(table: pd.DataFrame, name: str, out_dir: str | Path, *, index: bo
         The run's output folder OUT.
     index : bool, default False
         Write the index as the first column (for cross-tabs); an unnamed index is headed ``row``.
+    cells : TableCells, optional
+        The declaration of the table's count cells (:mod:`ipo_research.analysis.cells`),
+        written beside it as ``OUT/tables/<name>.cells.json`` for the joint disclosure audit.
 
     Returns
     -------
@@ -133,6 +138,8 @@ def save_table(table: pd.DataFrame, name: str, out_dir: str | Path, *, index: bo
     with atomic_path(path) as partial:
         formatted.to_csv(partial, index=index, float_format=FLOAT_FORMAT, lineterminator="\n",
                          encoding="utf-8")
+    if cells is not None:
+        write_cells(cells, path)
     return path
 
 

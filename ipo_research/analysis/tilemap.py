@@ -98,11 +98,15 @@ def tile_map(counts: pd.Series, *, threshold: int = 3, ax=None, title: str | Non
 
     Parameters
     ----------
-    counts : Series of int
+    counts : Series
         Organizations per state code (e.g. from :func:`state_counts`); missing states are 0.
+        A published column (ints and marks, e.g. the ``organizations`` column of the states
+        table from :func:`ipo_research.analysis.geography.publish_geography`, suppressed
+        together with the tables linked to it) is drawn exactly as published.
     threshold : int, default 3
-        States with 1 to ``threshold - 1`` organizations show ``<threshold``; complementary
-        suppression (so the total cannot give them away) shows ``c``.
+        Counts of ints only are suppressed here: states with 1 to ``threshold - 1``
+        organizations show ``<threshold``; complementary suppression (so the total cannot
+        give them away) shows ``c``.
     ax : matplotlib Axes, optional
         Where to draw; a new figure when omitted.
     title : str, optional
@@ -112,9 +116,12 @@ def tile_map(counts: pd.Series, *, threshold: int = 3, ax=None, title: str | Non
     matplotlib Axes
     """
     layout = tile_layout().set_index("state")
-    counts = counts.reindex(layout.index, fill_value=0).astype(int)
-    shown = suppress_counts(counts.to_frame("count"), threshold=threshold, totals="columns",
-                            show_totals=False)["count"]
+    if counts.map(lambda value: isinstance(value, str)).any():
+        shown = counts.reindex(layout.index, fill_value=0)
+    else:
+        counts = counts.reindex(layout.index, fill_value=0).astype(int)
+        shown = suppress_counts(counts.to_frame("count"), threshold=threshold, totals="columns",
+                                show_totals=False)["count"]
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 5.4))
     bins = _bins(threshold)
