@@ -105,6 +105,8 @@ def _add_status(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", metavar="DIR", type=_typed_path, help=f"output folder OUT (default: {_DEFAULTS['out']})")
     parser.add_argument("-p", "--parameter", action="append", default=[], metavar="NAME=VALUE",
                         help="a notebook parameter as `run` would get it; repeatable")
+    parser.add_argument("--grid", action="append", default=[], metavar="NAME=V1,V2,...",
+                        help="a sweep as `run` would make it; repeatable")
     parser.add_argument("--pipeline", type=_typed_path, help=argparse.SUPPRESS)  # another pipeline file, for tests
     parser.set_defaults(handler=_cmd_status)
 

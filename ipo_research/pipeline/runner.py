@@ -168,7 +168,7 @@ def plan(request: RunRequest) -> Plan:
     previous = read_manifest(request.out_path)
     notebooks: dict[str, Any] = {}
     runs = plan_runs(pipeline, stages=request.stages, out=request.out_parameter,
-                     options=request.options, overrides=request.overrides,
+                     options=request.options, overrides=request.overrides, grid=request.grid,
                      declared=_declared_cache(previous, notebooks))
     preflight(runs, out_path=request.out_path)
     package = package_source_hash(request.package_dir)
@@ -414,6 +414,8 @@ class LocalExecutor:
         from ipo_research.pipeline.execution import execute_notebook
 
         run = decision.run
+        if run.sweep and isinstance(run.parameters.get("out_dir"), str):
+            project_path(run.parameters["out_dir"]).mkdir(parents=True, exist_ok=True)
         result = execute_notebook(run.notebook, request.out_path / f"notebooks/{run.run_id}.ipynb",
                                   run.parameters, timeout=run.timeout)
         return {"status": result.status, "attempts": result.attempts,
@@ -469,7 +471,7 @@ def _base_record(decision: Decision) -> dict[str, Any]:
         "status": "failed", "duration_s": None, "attempts": 0, "error": None,
         "error_detail": None, "failed_cell": None, "finished": None, "data": None, "worker": None,
         "reasons": list(decision.reasons), "key": decision.key.digest,
-        "hashes": decision.key.to_dict(),
+        "hashes": decision.key.to_dict(), **({"sweep": run.sweep} if run.sweep else {}),
     }
 
 
@@ -512,14 +514,17 @@ def _manifest(current: Plan, records: dict[str, dict[str, Any]], fixed: dict[str
     """Records of this plan's runs, in run order, plus earlier records of runs not planned.
 
     An earlier run of a planned stage is dropped (its fan-out grid changed, e.g. a level left
-    the codebook) unless ``-p`` pinned the stage's fan-out to one value this time.
+    the codebook) unless ``-p`` pinned the stage's fan-out to one value this time, the stage is
+    swept this time (``--grid``), or the earlier run belongs to a sweep.
     """
     planned_ids = {d.run.run_id for d in current.decisions}
+    swept = {d.run.stage for d in current.decisions if d.run.sweep}
     dropped = {d.run.stage for d in current.decisions
-               if not set(current.pipeline.stage(d.run.stage).fan_out) & set(overrides)}
+               if not set(current.pipeline.stage(d.run.stage).fan_out) & set(overrides)} - swept
     order = {name: position for position, name in enumerate(current.pipeline.names)}
     kept = [record for record in current.previous.get("runs", [])
-            if record.get("stage") in order and record.get("stage") not in dropped
+            if record.get("stage") in order
+            and (record.get("stage") not in dropped or record.get("sweep"))
             and record.get("id") not in planned_ids]
     planned = [records[d.run.run_id] for d in current.decisions if d.run.run_id in records]
     # Stage order first; within a stage, the earlier manifest's order, new runs after.

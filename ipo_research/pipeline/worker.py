@@ -122,6 +122,8 @@ def run_task(task: Task) -> dict[str, Any]:
         notebook.write_bytes(task.notebook_bytes)
         out = _local(sandbox, task.out)
         out.mkdir(parents=True, exist_ok=True)
+        if isinstance(task.parameters.get("out_dir"), str):  # a sweep's own folder of OUT
+            _local(sandbox, task.parameters["out_dir"]).mkdir(parents=True, exist_ok=True)
         before = {path: path.read_bytes() for path in out.rglob("*") if path.is_file()}
         parameters = {name: str(_local(sandbox, value))
                       if isinstance(value, str) and Path(value).is_absolute() else value
