@@ -14,9 +14,15 @@ adds at most 10% to the full run. Everything is written to a temporary folder,
 never to reports/. Stages whose notebook does not exist yet are left out (and listed), so the
 benchmark replays whatever the pipeline has.
 
+Bar (issue #15), with ``--executors``: the default run (forced) on a two-worker Dask LocalCluster
+(``--executor dask --jobs 2``) takes at most 1.15x the local executor's time (``--jobs 2``),
+as the median of ``--repeat`` rounds; a 48-run sweep (the profile stage for one network,
+``--grid seed=1,...,48``) is timed under both executors and reported.
+
 Usage::
 
     .venv/bin/python benchmarks/run_pipeline.py [--repeat N] [--jobs N] [--pipeline PATH]
+    .venv/bin/python benchmarks/run_pipeline.py --executors [--repeat N]
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from ipo_research.paths import PIPELINE_PATH, PROJECT_ROOT, project_path
 from ipo_research.pipeline.runner import RunRequest, plan
 
 FULL_BAR, RERUN_BAR, SITE_BAR = 0.50, 0.05, 0.10
+DASK_BAR, SWEEP_RUNS = 1.15, 48
 BIN = Path(sys.executable).parent
 
 
@@ -48,7 +55,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=None, help="runner workers (default: cores)")
     parser.add_argument("--pipeline", default=str(PIPELINE_PATH), help=argparse.SUPPRESS)
     parser.add_argument("--keep", action="store_true", help="keep the temporary output folder")
+    parser.add_argument("--executors", action="store_true",
+                        help="compare the Dask executor (2-worker LocalCluster) with the local one")
     args = parser.parse_args(argv)
+    if args.executors:
+        return _executors(repeat=args.repeat)
     work = Path(tempfile.mkdtemp(prefix="ipo-benchmark-"))
     try:
         pipeline = _available_pipeline(project_path(args.pipeline), work)
@@ -192,3 +203,31 @@ def _report(times: dict[str, list[float]], *, runs: int, jobs: int | None, repea
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _executors(*, repeat: int) -> int:
+    """The default run and a 48-run sweep under each executor; exit 1 above the Dask bar."""
+    work = Path(tempfile.mkdtemp(prefix="ipo-benchmark-executors-"))
+    run = [str(BIN / "ipo-research"), "run", "--jobs", "2", "--force"]
+    executors = {"local": [], "dask": ["--executor", "dask"]}
+    sweep = ["profile", "-p", "group_value=cpd",
+             "--grid", "seed=" + ",".join(str(seed) for seed in range(1, SWEEP_RUNS + 1))]
+    times: dict[str, list[float]] = {f"{kind} {name}": [] for kind in ("default", "sweep")
+                                     for name in executors}
+    try:
+        _warm_up()
+        for round_number in range(repeat):
+            for name, options in executors.items():
+                out = work / f"{name}{round_number}"
+                times[f"default {name}"].append(_timed([*run, "--out", str(out), *options]))
+                times[f"sweep {name}"].append(_timed([*run, "--out", str(out), *sweep, *options]))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    medians = {label: statistics.median(values) for label, values in times.items()}
+    for label, value in medians.items():
+        print(f"{label:<16} {value:8.1f} s  (median of {repeat})")
+    ratio = medians["default dask"] / medians["default local"]
+    sweep_ratio = medians["sweep dask"] / medians["sweep local"]
+    print(f"default run, dask / local: {ratio:.2f}  (bar: at most {DASK_BAR:.2f})")
+    print(f"{SWEEP_RUNS}-run sweep, dask / local: {sweep_ratio:.2f}")
+    return 0 if ratio <= DASK_BAR else 1

@@ -83,6 +83,14 @@ def _add_run(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", type=int, default=None, metavar="N",
                         help="runs in parallel (default: the number of cores)")
     parser.add_argument("--force", action="store_true", help="redo every run, even if nothing changed")
+    parser.add_argument("--grid", action="append", default=[], metavar="NAME=V1,V2,...",
+                        help="sweep: run the named STAGEs once per value (per combination when "
+                             "repeated), e.g. profile --grid disclosure_threshold=5,10,20")
+    parser.add_argument("--executor", choices=("local", "dask"), default="local",
+                        help="where notebooks run: local threads (default) or a Dask cluster")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="with --executor dask: a running scheduler, e.g. tcp://10.0.0.5:8786 "
+                             "(default: a LocalCluster of --jobs workers for this run)")
     parser.add_argument("--pipeline", type=_typed_path, help=argparse.SUPPRESS)  # another pipeline file, for tests
     parser.set_defaults(handler=_cmd_run)
 
@@ -97,6 +105,8 @@ def _add_status(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", metavar="DIR", type=_typed_path, help=f"output folder OUT (default: {_DEFAULTS['out']})")
     parser.add_argument("-p", "--parameter", action="append", default=[], metavar="NAME=VALUE",
                         help="a notebook parameter as `run` would get it; repeatable")
+    parser.add_argument("--grid", action="append", default=[], metavar="NAME=V1,V2,...",
+                        help="a sweep as `run` would make it; repeatable")
     parser.add_argument("--pipeline", type=_typed_path, help=argparse.SUPPRESS)  # another pipeline file, for tests
     parser.set_defaults(handler=_cmd_status)
 

@@ -8,6 +8,7 @@ their kernel starts in.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 __all__ = [
@@ -27,7 +28,9 @@ __all__ = [
 ]
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-PROJECT_ROOT = PACKAGE_DIR.parent
+# A kernel the Dask executor starts on a worker runs in a private copy of the run's inputs;
+# IPO_RESEARCH_ROOT (set only by ipo_research.pipeline.worker) makes that copy its project root.
+PROJECT_ROOT = Path(os.environ.get("IPO_RESEARCH_ROOT") or PACKAGE_DIR.parent)
 DATA_DIR = PROJECT_ROOT / "data"
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 REPORTS_DIR = PROJECT_ROOT / "reports"

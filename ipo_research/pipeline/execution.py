@@ -16,6 +16,7 @@ from __future__ import annotations
 import atexit
 import json
 import logging
+import os
 import shutil
 import subprocess
 import sys
@@ -83,12 +84,15 @@ class ExecutionResult:
     attempts : int
         1, or 2 when the kernel died or timed out and the run was retried.
     error : CellError or None
+    kernel_failure : bool
+        The error is the kernel's (it died, did not start or a cell timed out), not a cell's.
     """
 
     status: str
     seconds: float
     attempts: int
     error: CellError | None = None
+    kernel_failure: bool = False
 
 
 class IpcKernelManager(AsyncKernelManager):
@@ -97,6 +101,9 @@ class IpcKernelManager(AsyncKernelManager):
     Each instance gets its own connection file and socket names in a private temporary folder,
     so parallel starts never race for the same ports or paths.
     """
+
+    #: Variables added to the kernel's environment (a subclass sets them, see execute_notebook).
+    extra_env: dict[str, str] = {}
 
     def __init__(self, **kwargs: Any) -> None:
         stem = _sockets() / f"kernel-{uuid.uuid4().hex[:16]}"
@@ -118,6 +125,8 @@ class IpcKernelManager(AsyncKernelManager):
         # The kernel's own stdout/stderr carry start-up chatter and, after a timeout, shutdown
         # tracebacks; cell outputs travel over the sockets, so keep the terminal quiet.
         kw.update(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if self.extra_env:
+            kw["env"] = {**(kw.get("env") or os.environ), **self.extra_env}
         await super()._async_launch_kernel(kernel_cmd, **kw)
 
 
@@ -138,6 +147,10 @@ def execute_notebook(
     timeout: float | None = None,
     retries: int = 1,
     cwd: str | Path = PROJECT_ROOT,
+    env: dict[str, str] | None = None,
+    shown: tuple[str, str] | None = None,
+    replacements: tuple[tuple[str, str], ...] = (),
+    start_timeout: float = 60.0,
 ) -> ExecutionResult:
     """Execute ``notebook`` with ``parameters`` and write the executed copy to ``output``.
 
@@ -155,6 +168,16 @@ def execute_notebook(
         How often to retry when the kernel dies or a cell times out.
     cwd : str or Path
         The kernel's working directory.
+    env : dict of str to str, optional
+        Variables added to the kernel's environment.
+    shown : (str, str), optional
+        The notebook's and the output's paths as the executed copy's metadata records them;
+        by default both relative to the project root.
+    replacements : tuple of (str, str)
+        Texts replaced in the executed copy before it is written (besides the project root),
+        e.g. a private folder's path by the path it stands for.
+    start_timeout : float, default 60
+        Seconds a kernel may take to start; a slower start counts as a kernel failure.
 
     Returns
     -------
@@ -176,7 +199,9 @@ def execute_notebook(
     started = time.perf_counter()
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    attempts, error = 0, None
+    manager = (type("EnvIpcKernelManager", (IpcKernelManager,), {"extra_env": dict(env)})
+               if env else IpcKernelManager)
+    attempts, error, kernel_failure = 0, None, False
     while True:
         attempts += 1
         partial = temporary_name(output)
@@ -184,7 +209,7 @@ def execute_notebook(
             papermill.execute_notebook(
                 str(notebook), str(partial), parameters=parameters, kernel_name=_KERNEL_NAME,
                 progress_bar=False, log_output=False, execution_timeout=timeout,
-                kernel_manager_class=IpcKernelManager,
+                kernel_manager_class=manager, start_timeout=start_timeout,
                 resources={"metadata": {"path": str(cwd)}},
             )
             error = None
@@ -197,11 +222,12 @@ def execute_notebook(
             if attempts <= retries and not _stopping.is_set():
                 partial.unlink(missing_ok=True)
                 continue
-            error = _mark_kernel_failure(partial, failure)
+            error, kernel_failure = _mark_kernel_failure(partial, failure), True
         break
-    _finish(partial, output, notebook)
+    _finish(partial, output, notebook, shown=shown, replacements=replacements)
     return ExecutionResult(status="ok" if error is None else "failed",
-                           seconds=time.perf_counter() - started, attempts=attempts, error=error)
+                           seconds=time.perf_counter() - started, attempts=attempts, error=error,
+                           kernel_failure=kernel_failure)
 
 
 def stop_all_kernels() -> int:
@@ -268,18 +294,22 @@ def _stable_cell_ids(cells: list[dict]) -> None:
             cell["id"] = f"papermill-error-{position}"
 
 
-def _finish(partial: Path, output: Path, notebook: str | Path) -> None:
+def _finish(partial: Path, output: Path, notebook: str | Path, *,
+            shown: tuple[str, str] | None = None,
+            replacements: tuple[tuple[str, str], ...] = ()) -> None:
     """Move the executed notebook into place, without this machine's paths in it."""
     if not partial.is_file():
         return
     try:
         content = json.loads(partial.read_text(encoding="utf-8"))
         recorded = content.get("metadata", {}).get("papermill", {})
-        recorded["input_path"] = relative_to_root(notebook)
-        recorded["output_path"] = relative_to_root(output)
+        recorded["input_path"], recorded["output_path"] = shown or (
+            relative_to_root(notebook), relative_to_root(output))
         _stable_cell_ids(content.get("cells", []))
         text = json.dumps(content, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
         # Tracebacks name files by absolute path; show them relative to the project root.
+        for old, new in replacements:
+            text = text.replace(old, new)
         atomic_write_text(output, text.replace(f"{PROJECT_ROOT}/", ""))
     finally:
         partial.unlink(missing_ok=True)

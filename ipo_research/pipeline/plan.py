@@ -44,6 +44,7 @@ _STAGE_KEYS = set(PIPELINE_FIELDS["stage"])
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 OUT_PLACEHOLDER = "{out}"
+SWEEPS_FOLDER = "sweeps"  # OUT/sweeps/NAME=VALUE__.../: the tables and figures of a sweep's runs
 STATE_QUESTION = "state"  # the question the state context table is joined by
 
 
@@ -154,6 +155,8 @@ class Run:
     needs : tuple of str
         Run ids that must finish successfully first.
     timeout : float or None
+    sweep : dict
+        The values ``--grid`` gave this run, by parameter (empty outside a sweep).
     """
 
     run_id: str
@@ -162,6 +165,7 @@ class Run:
     parameters: dict[str, Any]
     needs: tuple[str, ...] = ()
     timeout: float | None = None
+    sweep: dict[str, Any] = field(default_factory=dict)
 
 
 def load_pipeline(path: str | Path = PIPELINE_PATH) -> Pipeline:
@@ -305,6 +309,7 @@ def plan_runs(
     options: Mapping[str, Any] | None = None,
     overrides: Mapping[str, str] | None = None,
     declared: Callable[[Path], dict] | None = None,
+    grid: Mapping[str, str] | None = None,
 ) -> list[Run]:
     """Resolve the runs for the requested stages (and the stages they need).
 
@@ -322,6 +327,10 @@ def plan_runs(
     declared : callable, optional
         Notebook path to its declared parameters; defaults to
         :func:`ipo_research.pipeline.parameters.declared_parameters`.
+    grid : mapping of str to str, optional
+        A sweep: raw ``--grid NAME=V1,V2,...`` values. Each stage named in ``stages`` that
+        declares NAME runs once per combination of the values (times its own fan-out), each
+        run named by them, e.g. ``06_profile__group_value=cpd__disclosure_threshold=5``.
 
     Returns
     -------
@@ -331,7 +340,9 @@ def plan_runs(
     Raises
     ------
     ParameterError
-        An override no selected notebook declares, or a value of the wrong type.
+        An override no selected notebook declares, or a value of the wrong type; a sweep
+        without named stages, of a parameter no named stage declares, or of a stage another
+        selected stage needs.
     PipelineError
         A stage parameter or fan-out its notebook does not declare.
     """
@@ -341,10 +352,12 @@ def plan_runs(
     declarations = {stage.name: declared(stage.notebook) for stage in selected}
     overrides = dict(overrides or {})
     _check_overrides_known(overrides, declarations)
+    sweeps = _sweeps(dict(grid or {}), tuple(stages), selected, declarations, overrides)
     runs: list[Run] = []
     for stage in selected:
         stage_runs = _stage_runs(pipeline, stage, declarations[stage.name], out=out,
-                                 options=dict(options or {}), overrides=overrides)
+                                 options=dict(options or {}), overrides=overrides,
+                                 sweep=sweeps.get(stage.name, {}))
         needed = tuple(run.run_id for run in runs if run.stage in stage.needs)
         clashes = sorted({run_id for run_id, _ in stage_runs} & {run.run_id for run in runs})
         if clashes:
@@ -353,10 +366,43 @@ def plan_runs(
                 f"{', '.join(clashes)}, which an earlier stage writes too. Give each stage its "
                 "own notebook."
             )
+        swept = sweeps.get(stage.name, {})
         runs.extend(Run(run_id=run_id, stage=stage.name, notebook=stage.notebook,
-                        parameters=parameters, needs=needed, timeout=stage.timeout)
+                        parameters=parameters, needs=needed, timeout=stage.timeout,
+                        sweep={name: parameters[name] for name in swept})
                     for run_id, parameters in stage_runs)
     return runs
+
+
+def _sweeps(grid: dict[str, str], named: tuple[str, ...], selected: tuple[Stage, ...],
+            declarations: dict[str, dict], overrides: dict[str, str]) -> dict[str, dict[str, list]]:
+    """Per swept stage, the values of each ``--grid`` parameter it declares."""
+    if not grid:
+        return {}
+    if not named:
+        raise ParameterError("--grid sweeps the stages named on the command line; name them, "
+                             "e.g. ipo-research run profile --grid disclosure_threshold=5,10,20.")
+    both = sorted(set(grid) & set(overrides))
+    if both:
+        raise ParameterError(f"{', '.join(both)}: set with both -p and --grid; keep one.")
+    for name in grid:
+        if not any(name in declarations[stage] for stage in named):
+            raise ParameterError(f"--grid {name}=...: no named stage ({', '.join(named)}) declares "
+                                 f"'{name}'.{did_you_mean(name, {n for s in named for n in declarations[s]})}")
+    needed = {need: stage.name for stage in selected for need in stage.needs}
+    for stage in named:
+        if stage in needed:
+            raise ParameterError(f"--grid: stage '{stage}' is needed by '{needed[stage]}', whose "
+                                 "runs would read one of its sweep's outputs. Sweep the stages "
+                                 "nothing else selected needs (run them alone).")
+    sweeps: dict[str, dict[str, list]] = {}
+    for stage in named:
+        declared = declarations[stage]
+        values = {name: [_coerce(raw.strip(), declared[name]) for raw in text.split(",")]
+                  for name, text in grid.items() if name in declared}
+        if values:
+            sweeps[stage] = values
+    return sweeps
 
 
 def _check_overrides_known(overrides: dict[str, str], declarations: dict[str, dict]) -> None:
@@ -373,7 +419,7 @@ def _check_overrides_known(overrides: dict[str, str], declarations: dict[str, di
 
 
 def _stage_runs(pipeline: Pipeline, stage: Stage, declared: dict, *, out: str,
-                options: dict, overrides: dict) -> list[tuple[str, dict]]:
+                options: dict, overrides: dict, sweep: dict | None = None) -> list[tuple[str, dict]]:
     where = relative_to_root(stage.notebook)
     undeclared = sorted((set(stage.parameters) | set(stage.fan_out)) - set(declared))
     if undeclared:
@@ -393,6 +439,7 @@ def _stage_runs(pipeline: Pipeline, stage: Stage, declared: dict, *, out: str,
     grid = {name: [parameters[name]] if name in overrides
             else _grid_values(spec, parameters, pipeline, stage)
             for name, spec in stage.fan_out.items()}
+    grid.update(sweep or {})
     stem = stage.notebook.stem
     runs = []
     for combination in itertools.product(*grid.values()):
@@ -400,6 +447,10 @@ def _stage_runs(pipeline: Pipeline, stage: Stage, declared: dict, *, out: str,
         run_parameters = {**parameters, **values}
         check_values(run_parameters, declared, where=where)
         suffix = "".join(f"__{name}={_file_safe(value)}" for name, value in values.items())
+        if sweep and "out_dir" in declared:
+            # Each combination writes its tables and figures into its own folder of OUT.
+            folder = "__".join(f"{name}={_file_safe(values[name])}" for name in sweep)
+            run_parameters["out_dir"] = f"{out}/{SWEEPS_FOLDER}/{folder}"
         runs.append((stem + suffix, {name: run_parameters[name] for name in sorted(run_parameters)}))
     return runs
 

@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TextIO
 
+from ipo_research.exceptions import ConfigError
 from ipo_research.files import remove_temporaries, sha256_file
 from ipo_research.paths import (PACKAGE_DIR, PIPELINE_PATH, REPORTS_DIR, portable_path, project_path,
                                 relative_to_root)
@@ -33,7 +34,7 @@ from ipo_research.pipeline.environment import drift_warning
 from ipo_research.pipeline.plan import Pipeline, Run, load_pipeline, parse_assignments, plan_runs
 from ipo_research.pipeline.preflight import check_parameters_files, preflight
 
-__all__ = ["RunRequest", "RunResult", "Decision", "Plan", "plan", "run_pipeline", "pipeline_status",
+__all__ = ["RunRequest", "RunResult", "Decision", "Plan", "LocalExecutor", "plan", "run_pipeline", "pipeline_status",
            "request_from_args", "run_command", "status_command"]
 
 # Command-line options and the notebook parameter each one sets.
@@ -63,6 +64,13 @@ class RunRequest:
         The pipeline file.
     package_dir : str or Path
         The package whose sources every run depends on.
+    executor : str
+        ``"local"`` (threads on this machine) or ``"dask"``
+        (:mod:`ipo_research.pipeline.dask_executor`).
+    scheduler : str or None
+        A running Dask scheduler's address; None starts a LocalCluster for the run.
+    grid : dict of str to str
+        Raw ``--grid NAME=V1,V2,...`` values: the named stages run once per combination.
     """
 
     stages: tuple[str, ...] = ()
@@ -73,6 +81,9 @@ class RunRequest:
     jobs: int | None = None
     pipeline_path: str | Path = PIPELINE_PATH
     package_dir: str | Path = PACKAGE_DIR
+    executor: str = "local"
+    scheduler: str | None = None
+    grid: dict[str, str] = field(default_factory=dict)
 
     @property
     def out_path(self) -> Path:
@@ -157,7 +168,7 @@ def plan(request: RunRequest) -> Plan:
     previous = read_manifest(request.out_path)
     notebooks: dict[str, Any] = {}
     runs = plan_runs(pipeline, stages=request.stages, out=request.out_parameter,
-                     options=request.options, overrides=request.overrides,
+                     options=request.options, overrides=request.overrides, grid=request.grid,
                      declared=_declared_cache(previous, notebooks))
     preflight(runs, out_path=request.out_path)
     package = package_source_hash(request.package_dir)
@@ -296,15 +307,19 @@ def _run_locked(request: RunRequest, *, progress: TextIO | None) -> RunResult:
             build_site(out, manifest)
         return manifest
 
-    for record in _execute(current.decisions, request, reporter):
-        records[record["id"]] = record
-        save()
+    with _executor(request) as executor:
+        fixed["executor"] = executor.describe()
+        executor.prepare(current.decisions, current.pipeline.inputs)
+        for record in _execute(current.decisions, request, reporter, executor):
+            records[record["id"]] = record
+            save()
     manifest = save(final=True)
     reporter.summary(current.decisions, records, seconds=manifest["seconds"])
     return RunResult(manifest=manifest, runs=[records[d.run.run_id] for d in current.decisions])
 
 
-def _execute(decisions: list[Decision], request: RunRequest, reporter: "_Progress"):
+def _execute(decisions: list[Decision], request: RunRequest, reporter: "_Progress",
+             executor: Any):
     """Yield each run's record as it finishes, up-to-date runs first."""
     status: dict[str, str] = {}
     pending = []
@@ -318,7 +333,7 @@ def _execute(decisions: list[Decision], request: RunRequest, reporter: "_Progres
     # Longest first among runs ready together (by their last duration; unknown ones first,
     # ties in pipeline order), so the workers tend to finish together.
     pending.sort(key=lambda d: -((d.previous or {}).get("duration_s") or float("inf")))
-    jobs = max(1, request.jobs or _cores())
+    jobs = executor.slots
     with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="ipo-run") as pool:
         running: dict[Future, Decision] = {}
         while pending or running:
@@ -334,7 +349,7 @@ def _execute(decisions: list[Decision], request: RunRequest, reporter: "_Progres
                 elif len(running) < jobs and all(status.get(need) == "ok" for need in needs):
                     pending.remove(decision)
                     reporter.line(decision.run.run_id, "start", "; ".join(decision.reasons))
-                    running[pool.submit(_run_one, decision, request)] = decision
+                    running[pool.submit(_run_one, decision, request, executor)] = decision
             if not running:
                 continue
             try:
@@ -367,9 +382,64 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def _run_one(decision: Decision, request: RunRequest) -> dict[str, Any]:
+class LocalExecutor:
+    """Runs notebooks in kernels on this machine, ``jobs`` at a time (the default executor).
+
+    Parameters
+    ----------
+    jobs : int
+        Runs in parallel.
+    """
+
+    name = "local"
+
+    def __init__(self, jobs: int) -> None:
+        self.slots = max(1, jobs)
+
+    def __enter__(self) -> "LocalExecutor":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+
+    def describe(self) -> dict[str, Any]:
+        """The executor as the manifest records it."""
+        return {"name": self.name, "jobs": self.slots}
+
+    def prepare(self, decisions: list[Decision], inputs: tuple[str, ...]) -> None:
+        """Nothing to learn: kernels here read OUT directly."""
+
+    def execute(self, decision: Decision, request: RunRequest) -> dict[str, Any]:
+        """Execute one run's notebook into OUT; the execution fields of its record."""
+        from ipo_research.pipeline.execution import execute_notebook
+
+        run = decision.run
+        if run.sweep and isinstance(run.parameters.get("out_dir"), str):
+            project_path(run.parameters["out_dir"]).mkdir(parents=True, exist_ok=True)
+        result = execute_notebook(run.notebook, request.out_path / f"notebooks/{run.run_id}.ipynb",
+                                  run.parameters, timeout=run.timeout)
+        return {"status": result.status, "attempts": result.attempts,
+                "error": result.error.describe() if result.error else None,
+                "error_detail": result.error.evalue if result.error else None,
+                "failed_cell": result.error.cell if result.error else None, "worker": "local"}
+
+
+def _executor(request: RunRequest) -> Any:
+    """The executor ``request`` asks for (not yet started: use it as a context manager)."""
+    if request.executor == "local":
+        if request.scheduler:
+            raise ConfigError(f"--scheduler {request.scheduler}: a scheduler is for "
+                              "--executor dask. Add --executor dask, or drop --scheduler.")
+        return LocalExecutor(request.jobs or _cores())
+    if request.executor == "dask":
+        from ipo_research.pipeline.dask_executor import DaskExecutor
+
+        return DaskExecutor(request.scheduler, workers=request.jobs or _cores())
+    raise ConfigError(f"--executor {request.executor}: unknown executor. Use local or dask.")
+
+
+def _run_one(decision: Decision, request: RunRequest, executor: Any) -> dict[str, Any]:
     """Execute one run and render its pages; never raises, failures go into the record."""
-    from ipo_research.pipeline.execution import execute_notebook
     from ipo_research.report.pages import render_pages
 
     run, out = decision.run, request.out_path
@@ -378,11 +448,7 @@ def _run_one(decision: Decision, request: RunRequest) -> dict[str, Any]:
     started = time.perf_counter()
     step = "executing the notebook"
     try:
-        result = execute_notebook(run.notebook, out / output, run.parameters, timeout=run.timeout)
-        record.update(status=result.status, attempts=result.attempts,
-                      error=result.error.describe() if result.error else None,
-                      error_detail=result.error.evalue if result.error else None,
-                      failed_cell=result.error.cell if result.error else None)
+        record.update(executor.execute(decision, request))
         data = _data_record(run.parameters)
         record["data"] = data
         if (out / output).is_file():
@@ -403,9 +469,9 @@ def _base_record(decision: Decision) -> dict[str, Any]:
         "id": run.run_id, "stage": run.stage, "notebook": portable_path(run.notebook),
         "parameters": run.parameters, "output": f"notebooks/{run.run_id}.ipynb", "html": {},
         "status": "failed", "duration_s": None, "attempts": 0, "error": None,
-        "error_detail": None, "failed_cell": None, "finished": None, "data": None,
+        "error_detail": None, "failed_cell": None, "finished": None, "data": None, "worker": None,
         "reasons": list(decision.reasons), "key": decision.key.digest,
-        "hashes": decision.key.to_dict(),
+        "hashes": decision.key.to_dict(), **({"sweep": run.sweep} if run.sweep else {}),
     }
 
 
@@ -448,14 +514,17 @@ def _manifest(current: Plan, records: dict[str, dict[str, Any]], fixed: dict[str
     """Records of this plan's runs, in run order, plus earlier records of runs not planned.
 
     An earlier run of a planned stage is dropped (its fan-out grid changed, e.g. a level left
-    the codebook) unless ``-p`` pinned the stage's fan-out to one value this time.
+    the codebook) unless ``-p`` pinned the stage's fan-out to one value this time, the stage is
+    swept this time (``--grid``), or the earlier run belongs to a sweep.
     """
     planned_ids = {d.run.run_id for d in current.decisions}
+    swept = {d.run.stage for d in current.decisions if d.run.sweep}
     dropped = {d.run.stage for d in current.decisions
-               if not set(current.pipeline.stage(d.run.stage).fan_out) & set(overrides)}
+               if not set(current.pipeline.stage(d.run.stage).fan_out) & set(overrides)} - swept
     order = {name: position for position, name in enumerate(current.pipeline.names)}
     kept = [record for record in current.previous.get("runs", [])
-            if record.get("stage") in order and record.get("stage") not in dropped
+            if record.get("stage") in order
+            and (record.get("stage") not in dropped or record.get("sweep"))
             and record.get("id") not in planned_ids]
     planned = [records[d.run.run_id] for d in current.decisions if d.run.run_id in records]
     # Stage order first; within a stage, the earlier manifest's order, new runs after.
@@ -537,6 +606,9 @@ def request_from_args(args: argparse.Namespace) -> RunRequest:
         force=bool(getattr(args, "force", False)),
         jobs=getattr(args, "jobs", None),
         pipeline_path=getattr(args, "pipeline", None) or PIPELINE_PATH,
+        executor=getattr(args, "executor", None) or "local",
+        scheduler=getattr(args, "scheduler", None),
+        grid=parse_assignments(getattr(args, "grid", []) or []),
     )
 
 
