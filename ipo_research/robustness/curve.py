@@ -22,6 +22,9 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 import multiprocessing
 
+import warnings
+from collections import Counter
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -34,7 +37,7 @@ from ipo_research.robustness.multiverse import CHOICE_COLUMNS, formula_terms, sp
 
 __all__ = [
     "CURVE_COLUMNS", "INFERENCE_COLUMNS", "Design", "ols_fit", "index_scores", "build_designs",
-    "specification_curve", "null_draws", "curve_inference", "curve_sentence",
+    "specification_curve", "null_draws", "curve_inference", "curve_sentence", "warning_notes",
 ]
 
 CURVE_COLUMNS = ["spec_id", *CHOICE_COLUMNS, "estimate", "std_error", "p_value", "n_obs", "significant"]
@@ -242,7 +245,13 @@ def build_designs(responses: pd.DataFrame, multiverse, *, indices=(), key: str |
             else:
                 if not imputed:
                     full = model_frame(responses, replace(multiverse.spec, missing="mice"), key=key)
-                    imputed["all"] = impute_frames(full, m=multiverse.imputations, seed=seed)
+                    # statsmodels' chained equations warn when a step's design is rank-deficient
+                    # (sparse dummies among the covariates); the warnings are counted for the
+                    # page (table.attrs["notes"]) instead of printed once per step.
+                    with warnings.catch_warnings(record=True) as caught:
+                        warnings.simplefilter("always")
+                        imputed["all"] = impute_frames(full, m=multiverse.imputations, seed=seed)
+                    table.attrs["notes"] = warning_notes(caught, where="the imputations of the curve's mice specifications")
                 built[cache_key] = []
                 for filled in imputed["all"]:
                     # Imputed once on the codebook's index; another scoring replaces the observed
@@ -255,6 +264,24 @@ def build_designs(responses: pd.DataFrame, multiverse, *, indices=(), key: str |
         completed = [(vy, vX) for vy, vX, _, _ in built[cache_key]] if row.missing == "mice" else None
         designs.append(Design(row.spec_id, y, X, column, rows, row.cov_type, row.outliers, completed))
     return table, designs
+
+
+def warning_notes(caught, *, where: str) -> list[str]:
+    """Recorded warnings as sentences, one per kind with its count.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     for _ in range(3):
+    ...         warnings.warn("rank-deficient", RuntimeWarning)
+    >>> warning_notes(caught, where="the imputations")
+    ['During the imputations, RuntimeWarning "rank-deficient" was raised 3 times.']
+    """
+    counts = Counter((item.category.__name__, str(item.message)) for item in caught)
+    return [f'During {where}, {category} "{message}" was raised {count} time{"s" if count > 1 else ""}.'
+            for (category, message), count in counts.items()]
 
 
 def _fit_design(design: Design) -> tuple[float, float, float, int]:
@@ -295,6 +322,17 @@ def null_draws(designs: list[Design], estimates: np.ndarray, draws, *, seed: int
     out_t = np.empty_like(out_b)
     out_df = np.empty_like(out_b)
     nulls = [design.y - estimates[i] * design.X[:, design.column] for i, design in enumerate(designs)]
+    # A resample can repeat one organization of a small level until its row has leverage 1:
+    # Cook's distance is then undefined and the variance estimate not positive. Such a fit counts
+    # as not significant (t = 0 below) and the draw is kept; numpy's warnings about it are not
+    # news, so they are not printed for each of the thousands of fits.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        _fill_null_draws(designs, nulls, draws, seed=seed, n_rows=n_rows, out=(out_b, out_t, out_df))
+    return out_b, 2 * stats.t.sf(np.abs(out_t), out_df)
+
+
+def _fill_null_draws(designs, nulls, draws, *, seed: int, n_rows: int, out) -> None:
+    out_b, out_t, out_df = out
     for d, draw in enumerate(draws):
         rng = np.random.default_rng([seed, draw])
         counts = np.bincount(rng.integers(0, n_rows, n_rows), minlength=n_rows)
@@ -305,7 +343,6 @@ def null_draws(designs: list[Design], estimates: np.ndarray, draws, *, seed: int
             out_b[d, i] = estimate
             out_t[d, i] = estimate / se if se > 0 else 0.0
             out_df[d, i] = max(df, 1)
-    return out_b, 2 * stats.t.sf(np.abs(out_t), out_df)
 
 
 def _statistics(estimates: np.ndarray, p_values: np.ndarray) -> np.ndarray:

@@ -7,7 +7,8 @@ live in :mod:`~ipo_research.robustness.curve`, :mod:`~ipo_research.robustness.se
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pandas as pd
 
 from ipo_research.analysis.outputs import save_table
 from ipo_research.models.fit import fit_complete_case, model_frame
-from ipo_research.robustness.curve import build_designs, curve_inference, specification_curve
+from ipo_research.robustness.curve import build_designs, curve_inference, specification_curve, warning_notes
 from ipo_research.robustness.power import power_table, simulated_power
 from ipo_research.robustness.sensitivity import sensitivity_table
 
@@ -38,6 +39,8 @@ class RobustnessRun:
         ``power.csv``: minimum detectable effect of every term of every complete-case model.
     power_simulation : DataFrame
         ``power_simulation.csv``: simulated power of the power terms (empty without replicates).
+    notes : list of str
+        Warnings the statistics raised along the way, counted by kind (shown on the page).
     """
 
     curve: pd.DataFrame
@@ -45,6 +48,7 @@ class RobustnessRun:
     sensitivity: pd.DataFrame
     power: pd.DataFrame
     power_simulation: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
 
 
 def _prepared_draw(generate, codebook, context_path: str, n: int, seed: int) -> pd.DataFrame:
@@ -97,12 +101,18 @@ def run_robustness(responses: pd.DataFrame, multiverse, specs, *, codebook, seed
     simulations = []
     if draw is not None and multiverse.power_replicates:
         by_id = {spec.id: spec for spec in specs}
-        for item in multiverse.power:
-            simulations.append(simulated_power(draw, by_id[item.model], item.term,
-                                               replicates=multiverse.power_replicates, seed=seed,
-                                               key=codebook.key))
+        # Simulated surveys can be degenerate (a level nobody chose); their warnings are counted.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for item in multiverse.power:
+                simulations.append(simulated_power(draw, by_id[item.model], item.term,
+                                                   replicates=multiverse.power_replicates, seed=seed,
+                                                   key=codebook.key))
+        notes = [*table.attrs.get("notes", []), *warning_notes(caught, where="the power simulation")]
+    else:
+        notes = list(table.attrs.get("notes", []))
     return RobustnessRun(curve=curve, inference=inference, sensitivity=sensitivity, power=power,
-                         power_simulation=pd.DataFrame(simulations))
+                         power_simulation=pd.DataFrame(simulations), notes=notes)
 
 
 def save_robustness(run: RobustnessRun, out_dir: str | Path) -> list[Path]:
