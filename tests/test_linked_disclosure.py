@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from ipo_research.exceptions import DataError
 from ipo_research.analysis import geography, linked, profile
 from ipo_research.analysis.cells import MISSING_LEVEL, domain_of, grid_cells
 from ipo_research.analysis.context import add_state_context, read_state_context
@@ -255,13 +256,27 @@ def _split_profiles(responses, codebook):
 
 
 def _synthetic_responses(codebook, tmp_path, *, n, seed):
-    path = write_synthetic_export(tmp_path / f"synthetic_{n}_{seed}.csv", codebook=codebook, n=n, seed=seed)
+    # hypothesis replays a failing example in the same tmp_path: the export is the same, so
+    # replacing it is right (synth refuses to overwrite without force).
+    path = write_synthetic_export(tmp_path / f"synthetic_{n}_{seed}.csv", codebook=codebook, n=n, seed=seed,
+                                  force=True)
     return add_state_context(load_responses(path, codebook))
 
 
-def _check_run(codebook, tmp_path, *, n, seed):
+def _check_run(codebook, tmp_path, *, n, seed, refusal_allowed=False):
     responses = _synthetic_responses(codebook, tmp_path, n=n, seed=seed)
-    tables = geography.publish_geography(responses, codebook, threshold=THRESHOLD)
+    try:
+        tables = geography.publish_geography(responses, codebook, threshold=THRESHOLD)
+    except DataError as refusal:
+        # The geography tables have no fallback yet (the profiles do): on some small random
+        # surveys coordinated suppression finds no count left to withhold and the landscape
+        # refuses to publish, naming the tables. Nothing is disclosed; the random sweep accepts
+        # that outcome, the default design (seeds 1 to 20) does not.
+        if not refusal_allowed:
+            raise
+        assert "no shown count is left that may be withheld" in str(refusal)
+        assert "landscape_states" in str(refusal)
+        return
     _check_declarations(tables, responses)
     assert subtraction_attack(tables["landscape_states"].table, tables["landscape_census_regions"].table) == {}
     profiles = _profile_tables(responses, codebook)
@@ -275,14 +290,14 @@ def _check_run(codebook, tmp_path, *, n, seed):
 @settings(max_examples=1, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(n=st.integers(40, 120), seed=st.integers(0, 10_000))
 def test_synthetic_surveys_publish_no_recoverable_count(codebook, tmp_path, n, seed):
-    _check_run(codebook, tmp_path, n=n, seed=seed)
+    _check_run(codebook, tmp_path, n=n, seed=seed, refusal_allowed=True)
 
 
 @pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(n=st.integers(40, 120), seed=st.integers(0, 10_000))
 def test_many_synthetic_surveys_publish_no_recoverable_count(codebook, tmp_path, n, seed):
-    _check_run(codebook, tmp_path, n=n, seed=seed)
+    _check_run(codebook, tmp_path, n=n, seed=seed, refusal_allowed=True)
 
 
 @pytest.mark.slow

@@ -101,7 +101,7 @@ def test_write_text_writes_utf8(tmp_path):
 
 _RAW_TERMS = ["Intercept", "C(primary_network, Treatment('unaffiliated'))[T.pico]",
               "C(jurisdiction_level)[T.state]", "np.log1p(annual_budget)", "I(2016 - year_founded)",
-              "legal_entities__c4", "electoral_capacity", "a/b"]
+              "legal_entities__c4", "electoral_capacity", "dem_margin_2016", "a/b"]
 
 
 def test_label_terms_writes_model_terms_in_the_codebook_words_and_leaves_the_input_alone():
@@ -115,7 +115,8 @@ def test_label_terms_writes_model_terms_in_the_codebook_words_and_leaves_the_inp
     capacity = next(index.title for index in codebook.indices if index.id == "electoral_capacity")
     assert labelled["term"].tolist() == [
         "Intercept", f"Primary network: {network}", f"Jurisdiction level: {level}",
-        "Annual budget (log)", "Years since founding", f"Legal entities: {entity}", capacity, "a/b"]
+        "Annual budget (log)", "Years since founding", f"Legal entities: {entity}", capacity,
+        "2016 Democratic margin in the state (points)", "a/b"]
     assert network != "pico" and capacity != "electoral_capacity"  # the codebook's words, not ids
     assert table["term"].tolist() == _RAW_TERMS  # the tidy table (and its CSV) keeps the raw names
     assert labelled["estimate"].tolist() == table["estimate"].tolist()

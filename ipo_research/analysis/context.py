@@ -15,7 +15,7 @@ import pandas as pd
 from ipo_research.exceptions import DataError, ReadError
 from ipo_research.paths import EXTERNAL_DIR, project_path, relative_to_root
 
-__all__ = ["STATE_CONTEXT_PATH", "CONTEXT_COLUMNS", "read_state_context", "add_state_context"]
+__all__ = ["STATE_CONTEXT_PATH", "CONTEXT_COLUMNS", "CONTEXT_LABELS", "read_state_context", "add_state_context"]
 
 STATE_CONTEXT_PATH = EXTERNAL_DIR / "state_context_2016.csv"
 CONTEXT_COLUMNS = (
@@ -23,6 +23,20 @@ CONTEXT_COLUMNS = (
     "other_share_2016", "dem_margin_2016", "winner_2016", "electoral_votes_2016",
     "turnout_2016", "swing_state_2016",
 )
+# How a reader sees each context column (the codebook does not describe them).
+CONTEXT_LABELS = {
+    "state_name": "State",
+    "census_region": "Census region",
+    "census_division": "Census division",
+    "clinton_share_2016": "Clinton's 2016 share of the state's vote (%)",
+    "trump_share_2016": "Trump's 2016 share of the state's vote (%)",
+    "other_share_2016": "Other candidates' 2016 share of the state's vote (%)",
+    "dem_margin_2016": "2016 Democratic margin in the state (points)",
+    "winner_2016": "2016 winner of the state",
+    "electoral_votes_2016": "State's 2016 electoral votes",
+    "turnout_2016": "2016 turnout in the state (%)",
+    "swing_state_2016": "Swing state in 2016",
+}
 _REGIONS = ("Northeast", "Midwest", "South", "West")
 _DTYPES = {
     "state": "string", "state_name": "string", "census_division": "string",

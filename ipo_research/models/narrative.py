@@ -18,7 +18,7 @@ import pandas as pd
 
 from ipo_research.models.fit import is_slope
 from ipo_research.models.specs import ModelSpec
-from ipo_research.models.tables import display_term, term_label
+from ipo_research.models.tables import display_term, display_terms, term_label
 from ipo_research.survey.escaping import escape_markdown, markdown_code
 
 __all__ = ["sample_sentence", "findings_sentence", "p_text", "joint_sentence", "mice_sentence",
@@ -110,13 +110,15 @@ def p_text(value) -> str:
     return "p < 0.001" if float(value) < 0.001 else f"p = {float(value):.3f}"
 
 
-def joint_sentence(joint: pd.DataFrame) -> str:
+def joint_sentence(joint: pd.DataFrame, *, codebook=None) -> str:
     """The joint Wald tests of one model's blocks, in words.
 
     Parameters
     ----------
     joint : DataFrame
         Rows of ``joint_tests`` for one model.
+    codebook : Codebook, optional
+        Names the block's terms in the codebook's words.
 
     Returns
     -------
@@ -129,7 +131,9 @@ def joint_sentence(joint: pd.DataFrame) -> str:
     for row in joint.itertuples():
         reference = (f"F({row.df_num}, {row.df_denom:g}) = {row.statistic:.2f}" if row.test == "F"
                      else f"Wald chi2({row.df_num}) = {row.statistic:.1f}")
-        parts.append(f"{markdown_code(row.block)} ({markdown_code(row.terms)}): {reference}, {p_text(row.p_value)}"
+        terms = (escape_markdown(display_terms(row.terms, codebook)) if codebook is not None
+                 else markdown_code(row.terms))
+        parts.append(f"{markdown_code(row.block)} ({terms}): {reference}, {p_text(row.p_value)}"
                      + (f", Holm-adjusted across the model's {len(joint)} blocks {p_text(row.p_adjusted)}"
                         if len(joint) > 1 else ""))
     return "Jointly tested blocks: " + "; ".join(parts) + "."
@@ -208,7 +212,7 @@ def model_summary(spec: ModelSpec, statistics: dict, coefficients: pd.DataFrame,
     lines.append(sample_sentence(statistics, unit=unit))
     lines.append(findings_sentence(coefficients, family=spec.family, codebook=codebook))
     if joint is not None and not joint.empty:
-        lines.append(joint_sentence(joint))
+        lines.append(joint_sentence(joint, codebook=codebook))
     if statistics["small_sample_warning"]:
         lines.append(f"**Caution:** fewer than 10 {unit}s per parameter; treat the estimates as fragile.")
     if not statistics.get("converged", True):

@@ -18,6 +18,7 @@ import re
 
 import pandas as pd
 
+from ipo_research.analysis.context import CONTEXT_LABELS
 from ipo_research.models.fit import TIDY_COLUMNS, ModelFit
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "term_label",
     "display_term",
     "label_terms",
+    "display_terms",
     "regression_table",
     "regression_table_markdown",
     "regression_table_latex",
@@ -146,7 +148,8 @@ def display_term(term: str, codebook) -> str:
     ``C(primary_network, Treatment('unaffiliated'))[T.pico]`` -> ``Primary network: <label of
     pico>``; ``np.log1p(annual_budget)`` -> ``Annual budget (log)``; ``I(2016 - year_founded)``
     -> ``Years since founding``; ``legal_entities__c4`` -> ``Legal entities: <label of c4>``;
-    an index column -> its title. Text that is no term (or names no column the codebook knows)
+    an index column -> its title; a state context column (``dem_margin_2016``) -> its label in
+    :data:`~ipo_research.analysis.context.CONTEXT_LABELS`. Text that is no term (or names no column the codebook knows)
     is returned unchanged, so the function is safe on any table cell. The tidy CSVs keep the
     raw names; only displayed tables use this.
 
@@ -177,11 +180,14 @@ def display_term(term: str, codebook) -> str:
         return f"{_column_words(question, codebook)}: {codebook.question(question).label_of(code)}"
     if _knows(codebook, term):
         return _column_words(term, codebook)
-    return term
+    return CONTEXT_LABELS.get(term, term)
 
 
 def label_terms(table: pd.DataFrame, codebook, *, column: str = "term") -> pd.DataFrame:
     """A copy of a tidy table with its ``term`` column in the codebook's words, for display.
+
+    A cell naming several terms (``a + b``, the ``terms`` of ``joint_tests``) is labelled term
+    by term.
 
     Parameters
     ----------
@@ -196,8 +202,20 @@ def label_terms(table: pd.DataFrame, codebook, *, column: str = "term") -> pd.Da
         The written CSVs keep the raw names; this is for the page only.
     """
     labelled = table.copy()
-    labelled[column] = [display_term(str(term), codebook) for term in labelled[column]]
+    labelled[column] = [display_terms(str(term), codebook) for term in labelled[column]]
     return labelled
+
+
+def display_terms(terms: str, codebook) -> str:
+    """:func:`display_term` on each part of ``"a + b + c"`` (a joint test's block of terms).
+
+    Examples
+    --------
+    >>> from ipo_research.survey.codebook import load_codebook
+    >>> display_terms("np.log1p(annual_budget) + x", load_codebook())
+    'Annual budget (log) + x'
+    """
+    return " + ".join(display_term(part, codebook) for part in terms.split(" + "))
 
 
 def _knows(codebook, column: str) -> bool:
