@@ -238,8 +238,6 @@ def test_profile_level_tables_that_cannot_be_protected_are_left_out(responses, c
     # Split by every level, no count left to withhold protects the several-state cells (the
     # landscape shows the level totals and the networks' sizes): suppression refuses, and
     # the pages are published without their level tables.
-    from ipo_research.exceptions import DataError
-
     with pytest.raises(DataError, match=r"row Several states, .* pin it and every count left"):
         linked.suppress_linked({**_landscape_tables(responses, codebook), **_split_profiles(responses, codebook)},
                                threshold=THRESHOLD, fixed=tuple(_landscape_tables(responses, codebook)))

@@ -99,6 +99,7 @@ def run_robustness(responses: pd.DataFrame, multiverse, specs, *, codebook, seed
          for item in multiverse.sensitivity], ignore_index=True) if multiverse.sensitivity else pd.DataFrame()
     power = power_table(list(fits.values()))
     simulations = []
+    notes = list(table.attrs.get("notes", []))  # what the curve's imputations warned about
     if draw is not None and multiverse.power_replicates:
         by_id = {spec.id: spec for spec in specs}
         # Simulated surveys can be degenerate (a level nobody chose); their warnings are counted.
@@ -108,9 +109,7 @@ def run_robustness(responses: pd.DataFrame, multiverse, specs, *, codebook, seed
                 simulations.append(simulated_power(draw, by_id[item.model], item.term,
                                                    replicates=multiverse.power_replicates, seed=seed,
                                                    key=codebook.key))
-        notes = [*table.attrs.get("notes", []), *warning_notes(caught, where="the power simulation")]
-    else:
-        notes = list(table.attrs.get("notes", []))
+        notes += warning_notes(caught, where="the power simulation")
     return RobustnessRun(curve=curve, inference=inference, sensitivity=sensitivity, power=power,
                          power_simulation=pd.DataFrame(simulations), notes=notes)
 
