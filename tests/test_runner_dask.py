@@ -26,6 +26,9 @@ from ipo_research.pipeline.runner import RunRequest, pipeline_status, run_pipeli
 
 from test_runner import RUN_IDS, _setup
 
+# One xdist worker runs the module, so the two-executor fixture is computed once, not per worker.
+pytestmark = pytest.mark.xdist_group("dask")
+
 BIN = Path(sys.executable).parent
 TEXT_OUTPUTS = ["consumed.txt", "fan_a.txt", "fan_b.txt", "produced.txt"]
 
