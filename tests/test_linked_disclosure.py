@@ -214,6 +214,7 @@ def test_profile_pages_and_landscape_together_disclose_nothing(profiles, respons
             in capsys.readouterr().out)
 
 
+@pytest.mark.slow  # about 15 s: run by CI (see Makefile)
 def test_the_audit_catches_profile_pages_split_by_every_level(responses, codebook, tmp_path, capsys):
     # Planted: the profiles' level of work with "Several states" on its own row, each page
     # suppressed on its own. Across the pages the networks' several-state counts add up to

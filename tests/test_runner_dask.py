@@ -44,6 +44,7 @@ def both(tmp_path_factory):
     return runs
 
 
+@pytest.mark.slow  # the fixture pipeline under both executors: about 20 s, run by CI
 def test_a_local_cluster_runs_every_run_and_records_its_worker(both):
     request, result = both["dask"]
     assert [(r["id"], r["status"]) for r in result.runs] == [(i, "ok") for i in RUN_IDS]
@@ -58,6 +59,7 @@ def test_a_local_cluster_runs_every_run_and_records_its_worker(both):
     assert (request.out_path / "consumed.txt").read_text() == "42"
 
 
+@pytest.mark.slow
 def test_both_executors_write_the_same_outputs_and_pages(both):
     (local, _), (dask, _) = both["local"], both["dask"]
     for name in TEXT_OUTPUTS:
@@ -72,6 +74,7 @@ def test_both_executors_write_the_same_outputs_and_pages(both):
     assert summary["metadata"]["papermill"]["parameters"]["out_dir"] == str(dask.out_path)
 
 
+@pytest.mark.slow
 def test_a_dask_rerun_does_nothing_and_local_agrees(both):
     request, _ = both["dask"]
     assert [d.run.run_id for d in pipeline_status(request) if d.redo] == []
