@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ipo_research.analysis.frame import (design_statement, rake_weights, read_frame, response_rates,
-                                         weighted_shares)
+from ipo_research.analysis.frame import (add_weighted_shares, describe_design, design_statement, rake_weights,
+                                         read_frame, response_rates, weighted_shares)
 from ipo_research.exceptions import DataError, ReadError
 from ipo_research.survey.codebook import load_codebook
 
@@ -105,6 +105,14 @@ def test_raking_on_one_margin_is_post_stratification(tmp_path, codebook):
     assert shares.loc["wfp", "weighted_share"] == pytest.approx(0.3)
 
 
+def test_raking_refuses_margins_the_responders_cannot_reach(tmp_path, codebook):
+    # Every wfp and cpd responder is in NY: they would need 40 of NY's 35 organizations.
+    frame = read_frame(_write(tmp_path, FRAME), codebook)
+    responses = _responses(["wfp"] * 6 + ["cpd"] * 2 + ["unaffiliated"] * 12, ["NY"] * 10 + ["OH"] * 10)
+    with pytest.raises(DataError, match="raking did not match the frame's margins"):
+        rake_weights(responses, frame)
+
+
 def test_raking_refuses_a_responder_outside_the_frame_and_a_cell_nobody_answered(tmp_path, codebook):
     frame = read_frame(_write(tmp_path, FRAME), codebook)
     with pytest.raises(DataError, match=r"row 2, column primary_network: 'pico' is not in the frame"):
@@ -119,5 +127,38 @@ def test_the_design_statement_says_whom_the_numbers_describe(tmp_path, codebook)
     frame = read_frame(_write(tmp_path, FRAME), codebook)
     rates = response_rates(_responses(["wfp"] * 5 + ["unaffiliated"] * 15, ["NY"] * 20), frame, codebook)
     statement = design_statement(frame, rates)
-    assert "counts 100 organizations by primary_network, state" in statement
+    assert "counts 100 organizations by `primary_network` and `state`." in statement
     assert "20 answered: AAPOR Response Rate 1 of 20%" in statement
+
+
+def test_a_page_without_a_frame_says_it_describes_the_responders(codebook):
+    responses = _responses(["wfp"] * 4, ["NY"] * 4)
+    design = describe_design(responses, codebook, "", threshold=3)
+    assert (design.frame, design.rates, design.weights) == (None, None, None)
+    assert design.statement.startswith("**Whom these numbers describe.** They describe the organizations that answered")
+
+
+def test_with_a_frame_the_network_table_gains_weighted_shares_withheld_with_their_counts(tmp_path, codebook):
+    responses = _responses(["wfp"] * 6 + ["cpd"] * 2 + ["unaffiliated"] * 12, ["NY", "OH"] * 10)
+    design = describe_design(responses, codebook, _write(tmp_path, FRAME), threshold=3)
+    assert design.weights.sum() == pytest.approx(100)
+    published = pd.DataFrame({"code": ["wfp", "cpd", "unaffiliated"], "count": [6, "<3", 12],
+                              "share": [0.3, "c", 0.6]})
+    table = add_weighted_shares(published, responses["primary_network"], design.weights)
+    assert list(table.columns) == ["code", "count", "share", "weighted_share"]
+    weighted = weighted_shares(responses["primary_network"], design.weights)["weighted_share"]
+    assert table["weighted_share"].tolist() == [pytest.approx(weighted["wfp"]), "c",
+                                                pytest.approx(weighted["unaffiliated"])]
+    # Raked to the frame's networks: 20, 20 and 60 of 100 organizations.
+    assert weighted["unaffiliated"] == pytest.approx(0.6)
+
+
+def test_a_responder_without_a_network_gets_no_weight_and_the_statement_counts_them(tmp_path, codebook):
+    frame = read_frame(_write(tmp_path, "primary_network,organizations\nwfp,30\ncpd,70\n"), codebook)
+    responses = _responses(["wfp"] * 6 + ["cpd"] * 4 + [None], ["NY"] * 11)
+    weights = rake_weights(responses, frame)
+    assert weights.isna().tolist() == [False] * 10 + [True]
+    assert weights.sum() == pytest.approx(100)
+    design = describe_design(responses, codebook, tmp_path / "frame.csv", threshold=2)
+    assert design.statement.endswith("1 responder left `primary_network` unanswered and is left out of "
+                                     "the weighted estimates.")

@@ -39,8 +39,8 @@ from ipo_research.exceptions import DataError, ReadError
 from ipo_research.paths import project_path, relative_to_root
 from ipo_research.survey.codebook import Codebook
 
-__all__ = ["COUNT_COLUMN", "SamplingFrame", "read_frame", "response_rates", "rake_weights",
-           "weighted_shares", "design_statement"]
+__all__ = ["COUNT_COLUMN", "SamplingFrame", "Design", "read_frame", "response_rates", "rake_weights",
+           "weighted_shares", "add_weighted_shares", "design_statement", "describe_design"]
 
 COUNT_COLUMN = "organizations"
 _RAKING_TOLERANCE = 1e-10
@@ -70,6 +70,27 @@ class SamplingFrame:
     def total(self) -> int:
         """Organizations in the frame."""
         return int(self.counts[COUNT_COLUMN].sum())
+
+
+@dataclass(frozen=True)
+class Design:
+    """What a page says about whom its numbers describe (see :func:`describe_design`).
+
+    Attributes
+    ----------
+    frame : SamplingFrame or None
+    rates : DataFrame or None
+        Published response rates (:func:`response_rates`); None without a frame.
+    weights : Series or None
+        Raking weights, one per response; None without a frame.
+    statement : str
+        Markdown: :func:`design_statement`.
+    """
+
+    frame: SamplingFrame | None
+    rates: pd.DataFrame | None
+    weights: pd.Series | None
+    statement: str
 
 
 def read_frame(path: str | Path, codebook: Codebook) -> SamplingFrame:
@@ -196,24 +217,28 @@ def rake_weights(responses: pd.DataFrame, frame: SamplingFrame) -> pd.Series:
     Parameters
     ----------
     responses : DataFrame
-        Cleaned responses, holding every margin column without a missing value.
+        Cleaned responses, holding every margin column.
     frame : SamplingFrame
 
     Returns
     -------
     Series
-        One weight per response, same index; they sum to the frame's organizations.
+        One weight per response, same index; they sum to the frame's organizations. A responder
+        who left a margin question unanswered has no weight (missing): weighted estimates leave
+        them out, and :func:`design_statement` says how many.
 
     Raises
     ------
     DataError
-        When a responder's margin value is missing or outside the frame, or a frame cell of a
-        margin has no responder (no weight can reach it), or the margins cannot be matched.
+        When a responder's margin value is outside the frame, or a frame cell of a margin has
+        no responder (no weight can reach it), or the margins cannot be matched.
     """
-    answered = _responders(responses, frame)
+    everyone = _responders(responses, frame)
+    complete = everyone.notna().all(axis=1).to_numpy()
+    answered = everyone[complete]
     for column in frame.margins:
         targets = frame.counts.groupby(column)[COUNT_COLUMN].sum()
-        outside = answered[column].isna() | ~answered[column].isin(targets.index)
+        outside = ~answered[column].isin(targets.index)
         if outside.any():
             position = int(np.flatnonzero(outside.to_numpy())[0])
             raise DataError(f"responses, row {answered.index[position]}, column {column}: "
@@ -232,7 +257,9 @@ def rake_weights(responses: pd.DataFrame, frame: SamplingFrame) -> pd.Series:
             current = pd.Series(weights).groupby(answered[column].to_numpy()).sum()
             weights = weights * answered[column].map(targets / current).to_numpy(dtype=float)
         if _largest_gap(weights, answered, frame) < _RAKING_TOLERANCE * frame.total:
-            return pd.Series(weights, index=responses.index, name="weight")
+            full = np.full(len(responses), np.nan)
+            full[complete] = weights
+            return pd.Series(full, index=responses.index, name="weight")
     raise DataError(f"{frame.source}: raking did not match the frame's margins in "
                     f"{_RAKING_ITERATIONS} rounds; the responders' cells cannot reach them. "
                     "Merge sparse cells in the frame file.")
@@ -270,7 +297,7 @@ def weighted_shares(values: pd.Series, weights: pd.Series) -> pd.DataFrame:
 
 
 def design_statement(frame: SamplingFrame | None, rates: pd.DataFrame | None = None, *,
-                     unit: str = "organizations") -> str:
+                     unit: str = "organization", unweighted: int = 0) -> str:
     """The sentence a landscape or models page opens with: what its numbers describe.
 
     Parameters
@@ -279,28 +306,92 @@ def design_statement(frame: SamplingFrame | None, rates: pd.DataFrame | None = N
         None when the user gave no frame.
     rates : DataFrame, optional
         From :func:`response_rates`; its overall row gives the response rate.
-    unit : str, default "organizations"
-        What the survey counts.
+    unit : str, default "organization"
+        What the survey counts (the codebook's ``survey.unit``), singular.
+    unweighted : int, default 0
+        Responders without a weight (a margin question unanswered).
 
     Returns
     -------
     str
         Markdown.
     """
+    units = f"{unit}s"
     if frame is None:
-        return (f"**Whom these numbers describe.** They describe the {unit} that answered the "
-                f"survey, not every such {unit[:-1] if unit.endswith('s') else unit} in the country: "
-                "no sampling frame was given, so neither a response rate nor weights can be "
-                "computed, and intervals speak to how the answers would vary among similar "
-                f"responders. Give a frame (`frame_path`: {unit} by "
-                "network and state) for response rates and raking weights.")
+        return (f"**Whom these numbers describe.** They describe the {units} that answered the "
+                f"survey, not every such {unit} in the country: no sampling frame was given, so "
+                "there is no response rate and no weighting, and intervals speak to how the "
+                f"answers would vary among similar responders. Give a frame (`frame_path`: {units} "
+                "by network and state) for response rates and raking weights.")
     sentence = (f"**Whom these numbers describe.** The frame `{frame.source}` counts "
-                f"{frame.total} {unit} by {', '.join(frame.margins)}.")
+                f"{frame.total} {units} by " + " and ".join(f"`{m}`" for m in frame.margins) + ".")
     if rates is not None:
         overall = rates.loc[rates["code"] == "all"].iloc[0]
         sentence += (f" {int(overall['responses'])} answered: AAPOR Response Rate 1 of "
-                     f"{float(overall['rr1']):.0%}, counting every {unit[:-1]} in the frame as "
-                     "eligible.")
-    return sentence + (" Weighted estimates (raked to the frame's margins) stand beside the "
-                       "unweighted ones; they describe the frame only as far as those who answered "
-                       "resemble, within each margin, those who did not.")
+                     f"{float(overall['rr1']):.0%}, counting every {unit} in the frame as eligible.")
+    sentence += (" Weighted estimates (raked to the frame's margins) stand beside the unweighted "
+                 "ones; they describe the frame only as far as those who answered resemble, within "
+                 "each margin, those who did not.")
+    if unweighted:
+        questions = " or ".join(f"`{margin}`" for margin in frame.margins)
+        who = "1 responder left" if unweighted == 1 else f"{unweighted} responders left"
+        verb = "is" if unweighted == 1 else "are"
+        sentence += f" {who} {questions} unanswered and {verb} left out of the weighted estimates."
+    return sentence
+
+
+def add_weighted_shares(published: pd.DataFrame, values: pd.Series, weights: pd.Series) -> pd.DataFrame:
+    """A published frequency table with a ``weighted_share`` column beside its unweighted ``share``.
+
+    Parameters
+    ----------
+    published : DataFrame
+        A published frequency table (``code``, ``count``, ``share``...), its withheld counts
+        marked.
+    values : Series
+        The answers the table counts, one per response.
+    weights : Series
+        Raking weights, same index.
+
+    Returns
+    -------
+    DataFrame
+        A copy with ``weighted_share`` last (the intervals are the unweighted share's);
+        withheld (``"c"``) where the count is withheld, since a weighted share and the public
+        weights could give the count back.
+    """
+    shares = weighted_shares(values, weights)["weighted_share"]
+    table = published.copy()
+    shown = table["count"].map(lambda count: not isinstance(count, str))
+    weighted = table["code"].astype(str).map(shares).astype(object)
+    weighted[~shown] = "c"
+    table["weighted_share"] = weighted  # last: the interval columns belong to the unweighted share
+    return table
+
+
+def describe_design(responses: pd.DataFrame, codebook: Codebook, frame_path: str | Path = "", *,
+                    threshold: int = 3) -> Design:
+    """Whom a page's numbers describe: the statement, and with a frame its rates and weights.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        Cleaned responses.
+    codebook : Codebook
+    frame_path : str or Path, default ""
+        The frame file; empty for none.
+    threshold : int, default 3
+        Disclosure threshold of the response-rate table.
+
+    Returns
+    -------
+    Design
+    """
+    if not str(frame_path).strip():
+        return Design(None, None, None, design_statement(None, unit=codebook.survey.get("unit", "organization")))
+    frame = read_frame(frame_path, codebook)
+    rates = response_rates(responses, frame, codebook, threshold=threshold)
+    unit = codebook.survey.get("unit", "organization")
+    weights = rake_weights(responses, frame)
+    statement = design_statement(frame, rates, unit=unit, unweighted=int(weights.isna().sum()))
+    return Design(frame, rates, weights, statement)
