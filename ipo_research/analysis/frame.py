@@ -71,6 +71,10 @@ class SamplingFrame:
         """Organizations in the frame."""
         return int(self.counts[COUNT_COLUMN].sum())
 
+    def margin_totals(self, margin: str) -> pd.Series:
+        """Organizations by the codes of one margin, summed over the others."""
+        return self.counts.groupby(margin, sort=False)[COUNT_COLUMN].sum()
+
 
 @dataclass(frozen=True)
 class Design:
@@ -193,7 +197,7 @@ def response_rates(responses: pd.DataFrame, frame: SamplingFrame, codebook: Code
     """
     by = frame.margins[0]
     answered = _responders(responses, frame)[by]
-    frame_counts = frame.counts.groupby(by, sort=False)[COUNT_COLUMN].sum()
+    frame_counts = frame.margin_totals(by)
     question = codebook.question(by)
     rows = [{"code": code, "label": question.label_of(code), "frame_organizations": int(total),
              "responses": int((answered == code).sum())} for code, total in frame_counts.items()]
@@ -237,7 +241,7 @@ def rake_weights(responses: pd.DataFrame, frame: SamplingFrame) -> pd.Series:
     complete = everyone.notna().all(axis=1).to_numpy()
     answered = everyone[complete]
     for column in frame.margins:
-        targets = frame.counts.groupby(column)[COUNT_COLUMN].sum()
+        targets = frame.margin_totals(column)
         outside = ~answered[column].isin(targets.index)
         if outside.any():
             position = int(np.flatnonzero(outside.to_numpy())[0])
@@ -253,7 +257,7 @@ def rake_weights(responses: pd.DataFrame, frame: SamplingFrame) -> pd.Series:
     weights = np.ones(len(answered))
     for _ in range(_RAKING_ITERATIONS):
         for column in frame.margins:
-            targets = frame.counts.groupby(column)[COUNT_COLUMN].sum()
+            targets = frame.margin_totals(column)
             current = pd.Series(weights).groupby(answered[column].to_numpy()).sum()
             weights = weights * answered[column].map(targets / current).to_numpy(dtype=float)
         if _largest_gap(weights, answered, frame) < _RAKING_TOLERANCE * frame.total:
@@ -268,7 +272,7 @@ def rake_weights(responses: pd.DataFrame, frame: SamplingFrame) -> pd.Series:
 def _largest_gap(weights: np.ndarray, answered: pd.DataFrame, frame: SamplingFrame) -> float:
     gaps = []
     for column in frame.margins:
-        targets = frame.counts.groupby(column)[COUNT_COLUMN].sum()
+        targets = frame.margin_totals(column)
         current = pd.Series(weights).groupby(answered[column].to_numpy()).sum()
         gaps.append(float((current.reindex(targets.index) - targets).abs().max()))
     return max(gaps)
