@@ -254,28 +254,22 @@ def rake_weights(responses: pd.DataFrame, frame: SamplingFrame) -> pd.Series:
             raise DataError(f"{frame.source}: no responder has {column} = {', '.join(empty)}, so "
                             "no weight can stand for those organizations. Merge them with a "
                             "neighbouring value in the frame file.")
+    # Each margin as integer codes into its totals, so a round is a few bincounts.
+    margins = [(pd.Categorical(answered[column], categories=frame.margin_totals(column).index).codes,
+                frame.margin_totals(column).to_numpy(dtype=float)) for column in frame.margins]
     weights = np.ones(len(answered))
     for _ in range(_RAKING_ITERATIONS):
-        for column in frame.margins:
-            targets = frame.margin_totals(column)
-            current = pd.Series(weights).groupby(answered[column].to_numpy()).sum()
-            weights = weights * answered[column].map(targets / current).to_numpy(dtype=float)
-        if _largest_gap(weights, answered, frame) < _RAKING_TOLERANCE * frame.total:
+        for codes, targets in margins:
+            weights = weights * (targets / np.bincount(codes, weights, minlength=len(targets)))[codes]
+        gap = max(np.abs(np.bincount(codes, weights, minlength=len(targets)) - targets).max()
+                  for codes, targets in margins)
+        if gap < _RAKING_TOLERANCE * frame.total:
             full = np.full(len(responses), np.nan)
             full[complete] = weights
             return pd.Series(full, index=responses.index, name="weight")
     raise DataError(f"{frame.source}: raking did not match the frame's margins in "
                     f"{_RAKING_ITERATIONS} rounds; the responders' cells cannot reach them. "
                     "Merge sparse cells in the frame file.")
-
-
-def _largest_gap(weights: np.ndarray, answered: pd.DataFrame, frame: SamplingFrame) -> float:
-    gaps = []
-    for column in frame.margins:
-        targets = frame.margin_totals(column)
-        current = pd.Series(weights).groupby(answered[column].to_numpy()).sum()
-        gaps.append(float((current.reindex(targets.index) - targets).abs().max()))
-    return max(gaps)
 
 
 def weighted_shares(values: pd.Series, weights: pd.Series) -> pd.DataFrame:
