@@ -215,8 +215,8 @@ def rake_weights(responses: pd.DataFrame, frame: SamplingFrame) -> pd.Series:
     """Raking weights: the responders' weighted margins equal the frame's.
 
     Iterative proportional fitting over the frame's margins (each margin's totals summed over
-    the other margins), starting from weight 1, until every margin is matched within 1e-10 of
-    its total.
+    the other margins), starting from weight 1, until every margin's weighted counts are within
+    1e-10 times the frame's total of its own.
 
     Parameters
     ----------
