@@ -28,7 +28,13 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 # Tests marked `slow` (property and subprocess tests of more than ~10 s) run in CI (CI=true) and
 # with `make test-all`; a local `make test` leaves them out to stay under its 4-minute budget.
+# So does nbval of 07_robustness, a simulation notebook (288 specifications x 500 null draws
+# and a power simulation: about a minute of both cores); the golden check then leaves out the
+# tables that notebook writes, and says so.
 SLOW := $(if $(filter true,$(CI)),,-m "not slow")
+SLOW_NOTEBOOKS := 07_robustness
+NBVAL_NOTEBOOKS := $(if $(filter true,$(CI)),notebooks,$(filter-out $(SLOW_NOTEBOOKS:%=notebooks/%.ipynb),$(sort $(wildcard notebooks/*.ipynb))))
+GOLDEN_SKIP := $(if $(filter true,$(CI)),,$(SLOW_NOTEBOOKS:%=--skip-notebook %))
 
 .PHONY: help setup lock report test test-all fuzz goldens lab notebooks clean-reports
 
@@ -88,8 +94,8 @@ test: setup ## Run the test suite (slow tests only in CI): import layers, unit t
 	$(BIN)/lint-imports --no-cache && \
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup $(SLOW) tests && \
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope --nbval --nbval-current-env \
-		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider notebooks && \
-	$(BIN)/python -m ipo_research.checks.golden reports/tables tests/golden && \
+		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider $(NBVAL_NOTEBOOKS) && \
+	$(BIN)/python -m ipo_research.checks.golden reports/tables tests/golden $(GOLDEN_SKIP) && \
 	$(BIN)/python -m ipo_research.checks.disclosure_audit reports || status=$$?; \
 	echo "make test: $$(( $$(date +%s) - start )) s"; exit $$status
 

@@ -33,11 +33,13 @@ def second_run(tmp_path_factory) -> Path:
     return out_dir
 
 
+@pytest.mark.slow  # the second run takes about a minute in a fresh interpreter: run by CI
 @pytest.mark.xdist_group("default_run")
 def test_two_runs_write_the_same_files(default_run_dir, second_run):
     assert sorted(_files(second_run)) == sorted(_files(default_run_dir))
 
 
+@pytest.mark.slow
 @pytest.mark.xdist_group("default_run")
 def test_two_runs_write_byte_identical_files(default_run_dir, second_run):
     first, again = _files(default_run_dir), _files(second_run)

@@ -139,6 +139,7 @@ def test_a_five_megabyte_cell_is_read_or_refused(tmp_path):
     _check_both_commands(path, tmp_path / "out")
 
 
+@pytest.mark.slow  # about 15 s: run by CI (see Makefile)
 def test_ten_thousand_columns_are_read_or_refused(tmp_path):
     lines = (FIXTURES / "garden_plain.csv").read_text(encoding="utf-8").splitlines()
     extra = [f"extra_{i}" for i in range(10_000)]

@@ -20,6 +20,10 @@ DATA, CODEBOOK, MODELS = (FIXTURE / "food_bank.csv", FIXTURE / "food_bank_codebo
                           FIXTURE / "food_bank_models.yaml")
 
 
+# One xdist worker runs the module, so the pipeline run below happens once, not once per worker.
+pytestmark = pytest.mark.xdist_group("food_bank_run")
+
+
 @pytest.fixture(scope="module")
 def out_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("food_bank_run")

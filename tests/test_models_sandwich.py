@@ -72,3 +72,49 @@ def test_fit_reports_hc2_intervals_with_bell_mccaffrey_df():
     assert table.loc["x", "df"] == pytest.approx(df[1])
     assert table.loc["x", "conf_high"] - table.loc["x", "estimate"] == pytest.approx(half)
     assert table.loc["x", "df"] < len(y) - 3
+
+
+def _textbook_cr2(X, residuals, clusters):
+    # The definitions with the n-by-n hat matrix and an eigendecomposition of every cluster's
+    # block, as the formulas read; the module computes the same without either.
+    bread = np.linalg.pinv(X.T @ X)
+    hat = X @ bread @ X.T
+    annihilator = np.eye(len(X)) - hat
+    groups = [np.flatnonzero(clusters == label) for label in np.unique(clusters)]
+    U = np.zeros((len(X), len(groups), X.shape[1]))
+    for g, rows in enumerate(groups):
+        values, vectors = np.linalg.eigh(np.eye(len(rows)) - hat[np.ix_(rows, rows)])
+        inverse = np.where(values > 1e-10, 1 / np.sqrt(np.clip(values, 1e-10, None)), 0.0)
+        U[rows, g, :] = (vectors * inverse) @ vectors.T @ X[rows] @ bread
+    scores = np.einsum("ngk,n->gk", U, residuals)
+    df = []
+    for j in range(X.shape[1]):
+        K = U[:, :, j].T @ annihilator @ U[:, :, j]
+        df.append(np.trace(K) ** 2 / np.sum(K * K.T))
+    return scores.T @ scores, np.array(df)
+
+
+def test_cr2_equals_the_textbook_formulas_even_with_a_row_of_leverage_one_in_a_cluster():
+    X, y = _design(n=50, seed=5)
+    X = np.column_stack([X, np.zeros(len(X))])
+    X[7, 3] = 1.0  # a dummy held by one row: leverage 1, so A_g needs the pseudo-inverse
+    residuals = np.asarray(sm.OLS(y, X).fit().resid)
+    clusters = np.repeat(np.arange(10), 5)
+    cov, df = cr2_bell_mccaffrey(X, residuals, clusters)
+    expected_cov, expected_df = _textbook_cr2(X, residuals, clusters)
+    np.testing.assert_allclose(cov, expected_cov, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(df, expected_df, rtol=1e-9)
+
+
+def test_hc2_df_equal_the_textbook_formula_with_the_hat_matrix():
+    X, y = _design(n=30, seed=3)
+    residuals = np.asarray(sm.OLS(y, X).fit().resid)
+    _, df = hc2_bell_mccaffrey(X, residuals)
+    bread = np.linalg.pinv(X.T @ X)
+    hat = X @ bread @ X.T
+    weights = (X @ bread) / np.sqrt(1 - np.diag(hat))[:, None]
+    expected = []
+    for j in range(X.shape[1]):
+        K = np.diag(weights[:, j]) @ (np.eye(len(X)) - hat) @ np.diag(weights[:, j])
+        expected.append(np.trace(K) ** 2 / np.trace(K @ K))
+    np.testing.assert_allclose(df, expected, rtol=1e-9)

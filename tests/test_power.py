@@ -47,6 +47,7 @@ def test_power_table_gives_mde_in_units_and_as_partial_r2():
     assert row["estimate_over_mde"] == pytest.approx(abs(fit.result.params["x"]) / (m * se))
 
 
+@pytest.mark.slow  # hundreds of simulated fits: about a minute, run by CI
 def test_simulation_rejects_at_the_nominal_rate_without_an_effect_and_always_with_a_big_one():
     null = simulated_power(_draw(0.0), SPEC, "x", replicates=100, seed=3)
     assert null["power_low"] <= 0.05 <= null["power_high"]

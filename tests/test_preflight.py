@@ -84,3 +84,15 @@ def test_every_problem_is_listed_and_files_inside_out_are_not_checked(tmp_path):
     assert lines[2] == ("  --layout plian: unknown layout. Did you mean plain? Use one of plain, qualtrics, "
                         "surveymonkey, google_forms, spss, stata, or leave it out to detect the layout.")
     assert len(lines) == 3  # the responses OUT will hold are not checked
+
+
+def test_a_frame_with_an_unknown_code_stops_the_run_before_any_kernel_naming_row_and_column(
+        tmp_path, capsys, no_kernel):
+    frame = tmp_path / "frame.csv"
+    frame.write_text("primary_network,state,organizations\nwfp,NY,4\nwpf,OH,2\n")
+    out = tmp_path / "out"
+    code = main(["run", "landscape", "-p", f"frame_path={frame}", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "frame.csv, row 3, column primary_network: 'wpf' is not one of the codebook's codes" in err
+    assert not out.exists()

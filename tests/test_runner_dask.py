@@ -26,6 +26,9 @@ from ipo_research.pipeline.runner import RunRequest, pipeline_status, run_pipeli
 
 from test_runner import RUN_IDS, _setup
 
+# One xdist worker runs the module, so the two-executor fixture is computed once, not per worker.
+pytestmark = pytest.mark.xdist_group("dask")
+
 BIN = Path(sys.executable).parent
 TEXT_OUTPUTS = ["consumed.txt", "fan_a.txt", "fan_b.txt", "produced.txt"]
 
@@ -41,6 +44,7 @@ def both(tmp_path_factory):
     return runs
 
 
+@pytest.mark.slow  # the fixture pipeline under both executors: about 20 s, run by CI
 def test_a_local_cluster_runs_every_run_and_records_its_worker(both):
     request, result = both["dask"]
     assert [(r["id"], r["status"]) for r in result.runs] == [(i, "ok") for i in RUN_IDS]
@@ -55,6 +59,7 @@ def test_a_local_cluster_runs_every_run_and_records_its_worker(both):
     assert (request.out_path / "consumed.txt").read_text() == "42"
 
 
+@pytest.mark.slow
 def test_both_executors_write_the_same_outputs_and_pages(both):
     (local, _), (dask, _) = both["local"], both["dask"]
     for name in TEXT_OUTPUTS:
@@ -69,6 +74,7 @@ def test_both_executors_write_the_same_outputs_and_pages(both):
     assert summary["metadata"]["papermill"]["parameters"]["out_dir"] == str(dask.out_path)
 
 
+@pytest.mark.slow
 def test_a_dask_rerun_does_nothing_and_local_agrees(both):
     request, _ = both["dask"]
     assert [d.run.run_id for d in pipeline_status(request) if d.redo] == []

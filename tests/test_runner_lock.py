@@ -99,6 +99,7 @@ def test_a_second_run_on_the_same_out_stops_at_once_naming_the_first(first_run):
     assert process.poll() is None  # the first run goes on
 
 
+@pytest.mark.slow  # a pipeline run killed and resumed: about 15 s, run by CI (see Makefile)
 def test_a_run_killed_with_sigkill_resumes_and_leaves_no_half_written_file(first_run):
     process, pipeline, out = first_run
     os.kill(process.pid, signal.SIGKILL)

@@ -14,7 +14,8 @@ from urllib.parse import unquote, urldefrag
 
 import pytest
 
-pytestmark = pytest.mark.xdist_group("site")
+# Chromium over the whole site: about a minute in all, run by CI (see Makefile).
+pytestmark = [pytest.mark.xdist_group("site"), pytest.mark.slow]
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",

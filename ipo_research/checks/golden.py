@@ -99,12 +99,16 @@ class GoldenTable:
         Columns that must be equal (counts, labels); numbers in them are compared as numbers.
     tolerance : Tolerance
         For numbers in every other column.
+    notebook : str or None
+        The notebook that writes the table (``"07_robustness"``), so a check of a run that
+        left that notebook out can leave its tables out too, saying so.
     """
 
     name: str
     keys: tuple[str, ...]
     exact: tuple[str, ...] = ()
     tolerance: Tolerance = EXACT
+    notebook: str | None = None
 
     def tolerance_for(self, column: str) -> Tolerance:
         """The tolerance of ``column``: exact for key and exact columns."""
@@ -150,8 +154,11 @@ def _parse_table(name: str, settings: dict, *, where: str) -> GoldenTable:
         parsed = Tolerance(abs=float(tolerance.get("abs", 0.0)), rel=float(tolerance.get("rel", 0.0)))
     except (TypeError, ValueError):
         raise ConfigError(f"{where}: table '{name}': tolerance values must be numbers, got {tolerance!r}.") from None
+    notebook = settings.get("notebook")
+    if notebook is not None and not isinstance(notebook, str):
+        raise ConfigError(f"{where}: table '{name}': notebook must be a notebook's name, e.g. 04_models.")
     return GoldenTable(name=name, keys=tuple(settings["keys"]), exact=tuple(settings.get("exact", ())),
-                       tolerance=parsed)
+                       tolerance=parsed, notebook=notebook)
 
 
 def compare_table(actual: pd.DataFrame, expected: pd.DataFrame, spec: GoldenTable) -> pd.DataFrame:
@@ -265,7 +272,8 @@ def _differences(found: list[dict], spec: GoldenTable) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=DIFFERENCE_COLUMNS).astype("string")
 
 
-def compare_goldens(tables_dir: str | Path, golden_dir: str | Path) -> pd.DataFrame:
+def compare_goldens(tables_dir: str | Path, golden_dir: str | Path, *,
+                    skip_notebooks: tuple[str, ...] = ()) -> pd.DataFrame:
     """Compare every table ``golden.yaml`` names with its golden CSV.
 
     Parameters
@@ -274,6 +282,8 @@ def compare_goldens(tables_dir: str | Path, golden_dir: str | Path) -> pd.DataFr
         The tables of a run, e.g. ``"reports/tables"``.
     golden_dir : str or Path
         The golden folder, e.g. ``"tests/golden"``.
+    skip_notebooks : tuple of str
+        Notebooks the run left out: the tables they write are not compared.
 
     Returns
     -------
@@ -284,6 +294,8 @@ def compare_goldens(tables_dir: str | Path, golden_dir: str | Path) -> pd.DataFr
     """
     found = []
     for spec in load_golden_spec(golden_dir):
+        if spec.notebook in skip_notebooks:
+            continue
         actual_path, golden_path = project_path(tables_dir) / spec.name, project_path(golden_dir) / spec.name
         missing = [relative_to_root(path) for path in (actual_path, golden_path) if not path.is_file()]
         if missing:
@@ -343,16 +355,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("tables_dir", help="tables of a default run, e.g. reports/tables")
     parser.add_argument("golden_dir", help="golden folder, e.g. tests/golden")
     parser.add_argument("--refresh", action="store_true", help="copy the run's tables over the goldens")
+    parser.add_argument("--skip-notebook", action="append", default=[], metavar="NAME",
+                        help="leave out the tables this notebook writes (the run left it out); repeatable")
     args = parser.parse_args(argv)
     try:
         if args.refresh:
             for path in refresh_goldens(args.tables_dir, args.golden_dir):
                 print(f"wrote {relative_to_root(path)}")
             return 0
-        differences = compare_goldens(args.tables_dir, args.golden_dir)
+        differences = compare_goldens(args.tables_dir, args.golden_dir,
+                                      skip_notebooks=tuple(args.skip_notebook))
+        skipped = [spec.name for spec in load_golden_spec(args.golden_dir) if spec.notebook in args.skip_notebook]
     except ConfigError as error:
         print(f"golden: {error}", file=sys.stderr)
         return error.exit_code
+    if skipped:
+        print(f"golden: not compared, as asked (--skip-notebook): {', '.join(skipped)}")
     if differences.empty:
         print("golden: the run agrees with every golden table")
         return 0

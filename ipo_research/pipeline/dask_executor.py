@@ -78,8 +78,11 @@ class DaskExecutor:
 
         if self.scheduler is None:
             with dask.config.set({"distributed.scheduler.allowed-failures": RETRIES}):
+                # No dashboard; the scheduler's HTTP endpoints (health, metrics) still start,
+                # on a free port rather than 8787, which another cluster may hold.
                 self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
                                             processes=True, dashboard_address=None,
+                                            scheduler_kwargs={"dashboard_address": ":0"},
                                             silence_logs=logging.ERROR)
             self.client = Client(self.cluster)
         else:

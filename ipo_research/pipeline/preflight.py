@@ -7,7 +7,8 @@ value among the runs' parameters:
 
 - each ``*_path`` parameter outside the output folder names an existing file (files inside OUT
   are written by upstream runs);
-- ``codebook_path`` loads as a codebook;
+- ``codebook_path`` loads as a codebook, and ``frame_path`` (when given) as a sampling frame of
+  its questions' codes;
 - ``models_path`` loads as a models file whose formulas name only columns the codebook will
   produce (cleaned columns, indices and, when joined, the state context);
 - ``layout`` is empty or one of the export layouts.
@@ -24,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ipo_research.exceptions import ConfigError
+from ipo_research.exceptions import ConfigError, IpoResearchError
 from ipo_research.paths import project_path, relative_to_root
 
 __all__ = ["OPTION_FLAGS", "preflight", "check_parameters_files"]
@@ -134,7 +135,7 @@ def _check_contents(parameters: Mapping[str, Any], checked: set[tuple]) -> list[
 
     codebook_value, models_value = _existing(parameters, "codebook_path"), _existing(parameters, "models_path")
     context = str(parameters.get("context_path") or "")
-    key = ("contents", codebook_value, models_value, context)
+    key = ("contents", codebook_value, models_value, context, _existing(parameters, "frame_path"))
     if key in checked:
         return []
     checked.add(key)
@@ -150,6 +151,14 @@ def _check_contents(parameters: Mapping[str, Any], checked: set[tuple]) -> list[
         codebook = load_codebook(codebook_value)
     except ConfigError as error:
         return [_as_typed(error, "codebook_path", codebook_value)]
+    frame_value = _existing(parameters, "frame_path")
+    if frame_value is not None:
+        from ipo_research.analysis.frame import read_frame
+
+        try:
+            read_frame(frame_value, codebook)
+        except IpoResearchError as error:
+            return [_as_typed(error, "frame_path", frame_value)]
     if models_value is None:
         return []
     try:
@@ -164,7 +173,7 @@ def _existing(parameters: Mapping[str, Any], name: str) -> str | None:
     return value if isinstance(value, str) and value.strip() and project_path(value).is_file() else None
 
 
-def _as_typed(error: ConfigError, name: str, value: str) -> str:
+def _as_typed(error: IpoResearchError, name: str, value: str) -> str:
     """The loader's message, naming the file by the option and path the user typed."""
     message = str(error)
     shown = relative_to_root(project_path(value))
