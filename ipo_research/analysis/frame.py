@@ -6,8 +6,8 @@ organizations there were to ask, by network and state. When the user has one, a 
 row per cell of the frame::
 
     primary_network,state,organizations
-    indivisible,OH,6
-    working_families,NY,4
+    cpd,OH,6
+    wfp,NY,4
 
 (every column but ``organizations`` is a question of the codebook, its values the codebook's
 codes), this module gives:
@@ -240,8 +240,8 @@ def rake_weights(responses: pd.DataFrame, frame: SamplingFrame) -> pd.Series:
     everyone = _responders(responses, frame)
     complete = everyone.notna().all(axis=1).to_numpy()
     answered = everyone[complete]
-    for column in frame.margins:
-        targets = frame.margin_totals(column)
+    totals = {column: frame.margin_totals(column) for column in frame.margins}
+    for column, targets in totals.items():
         outside = ~answered[column].isin(targets.index)
         if outside.any():
             position = int(np.flatnonzero(outside.to_numpy())[0])
@@ -255,8 +255,8 @@ def rake_weights(responses: pd.DataFrame, frame: SamplingFrame) -> pd.Series:
                             "no weight can stand for those organizations. Merge them with a "
                             "neighbouring value in the frame file.")
     # Each margin as integer codes into its totals, so a round is a few bincounts.
-    margins = [(pd.Categorical(answered[column], categories=frame.margin_totals(column).index).codes,
-                frame.margin_totals(column).to_numpy(dtype=float)) for column in frame.margins]
+    margins = [(pd.Categorical(answered[column], categories=targets.index).codes,
+                targets.to_numpy(dtype=float)) for column, targets in totals.items()]
     weights = np.ones(len(answered))
     for _ in range(_RAKING_ITERATIONS):
         for codes, targets in margins:
@@ -385,11 +385,11 @@ def describe_design(responses: pd.DataFrame, codebook: Codebook, frame_path: str
     -------
     Design
     """
+    unit = codebook.survey.get("unit", "organization")
     if not str(frame_path).strip():
-        return Design(None, None, None, design_statement(None, unit=codebook.survey.get("unit", "organization")))
+        return Design(None, None, None, design_statement(None, unit=unit))
     frame = read_frame(frame_path, codebook)
     rates = response_rates(responses, frame, codebook, threshold=threshold)
-    unit = codebook.survey.get("unit", "organization")
     weights = rake_weights(responses, frame)
     statement = design_statement(frame, rates, unit=unit, unweighted=int(weights.isna().sum()))
     return Design(frame, rates, weights, statement)

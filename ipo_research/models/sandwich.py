@@ -114,7 +114,7 @@ def _hc2_satterthwaite(w: np.ndarray, X: np.ndarray, bread: np.ndarray, one_minu
     S = X.T @ (X * squared[:, None])
     BS = bread @ S
     trace = float(np.sum(squared * one_minus_h))
-    trace_of_square = float(np.sum(squared ** 2 * (1.0 - 2.0 * (1.0 - one_minus_h))) + np.trace(BS @ BS))
+    trace_of_square = float(np.sum(squared ** 2 * (2.0 * one_minus_h - 1.0)) + np.trace(BS @ BS))
     return trace ** 2 / trace_of_square
 
 

@@ -135,7 +135,8 @@ def _check_contents(parameters: Mapping[str, Any], checked: set[tuple]) -> list[
 
     codebook_value, models_value = _existing(parameters, "codebook_path"), _existing(parameters, "models_path")
     context = str(parameters.get("context_path") or "")
-    key = ("contents", codebook_value, models_value, context, _existing(parameters, "frame_path"))
+    frame_value = _existing(parameters, "frame_path")
+    key = ("contents", codebook_value, models_value, context, frame_value)
     if key in checked:
         return []
     checked.add(key)
@@ -151,7 +152,6 @@ def _check_contents(parameters: Mapping[str, Any], checked: set[tuple]) -> list[
         codebook = load_codebook(codebook_value)
     except ConfigError as error:
         return [_as_typed(error, "codebook_path", codebook_value)]
-    frame_value = _existing(parameters, "frame_path")
     if frame_value is not None:
         from ipo_research.analysis.frame import read_frame
 
