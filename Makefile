@@ -56,6 +56,9 @@ check_python = found=$$($(1) -c 'import sys; print("%d.%d" % sys.version_info[:2
 # Installs exactly what the locks pin: pip and setuptools, then the runtime and test packages
 # (every one hash-checked), then the package itself from its source without dependencies;
 # distributions no lock names are removed and the result is checked against the locks.
+# The editable install prints setuptools' "BuildBackendWarning: Editable installation": setuptools
+# prints it for every editable install, whatever the mode; a notice, not a fault. Lines such as
+# "WARNING: Location 'file:///...' is ignored" come from a pip configuration outside the project.
 $(STAMP): pyproject.toml .python-version $(BUILD_LOCK) $(TEST_LOCK)
 	@if [ -x $(BIN)/python ]; then \
 	$(call check_python,$(BIN)/python,Remove the venv (rm -rf $(VENV)) and run: PYTHON=python$(PYTHON_VERSION) make setup); \
