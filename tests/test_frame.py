@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ipo_research.analysis.frame import (add_weighted_shares, describe_design, design_statement, rake_weights,
+from ipo_research.analysis.frame import (add_weighted_shares, describe_design, design_statement,
+                                         models_target_statement, rake_weights,
                                          read_frame, response_rates, weighted_shares)
 from ipo_research.exceptions import DataError, ReadError
 from ipo_research.survey.codebook import load_codebook
@@ -162,3 +163,12 @@ def test_a_responder_without_a_network_gets_no_weight_and_the_statement_counts_t
     design = describe_design(responses, codebook, tmp_path / "frame.csv", threshold=2)
     assert design.statement.endswith("1 responder left `primary_network` unanswered and is left out of "
                                      "the weighted estimates.")
+
+
+def test_the_models_page_says_what_a_slope_and_its_interval_estimate():
+    statement = models_target_statement("respondent")
+    assert "an association among the respondents that answered the survey" in statement
+    assert "not the effect of changing a trait" in statement
+    assert "model-based" in statement
+    assert "the models are fitted unweighted" in statement
+    assert "organization" not in statement

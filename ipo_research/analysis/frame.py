@@ -23,6 +23,8 @@ codes), this module gives:
   against margins it must reproduce.
 - :func:`design_statement`: the sentence a page opens with. Without a frame it says plainly
   that the analysis describes the responders, not the population of organizations.
+- :func:`models_target_statement`: the same for the models page, whose slopes and intervals
+  have a target of their own (associations among responders, model-based intervals).
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ from ipo_research.paths import project_path, relative_to_root
 from ipo_research.survey.codebook import Codebook
 
 __all__ = ["COUNT_COLUMN", "SamplingFrame", "Design", "read_frame", "response_rates", "rake_weights",
-           "weighted_shares", "add_weighted_shares", "design_statement", "describe_design"]
+           "weighted_shares", "add_weighted_shares", "design_statement", "models_target_statement",
+           "describe_design"]
 
 COUNT_COLUMN = "organizations"
 _RAKING_TOLERANCE = 1e-10
@@ -336,6 +339,42 @@ def design_statement(frame: SamplingFrame | None, rates: pd.DataFrame | None = N
         verb = "is" if unweighted == 1 else "are"
         sentence += f" {who} {questions} unanswered and {verb} left out of the weighted estimates."
     return sentence
+
+
+def models_target_statement(unit: str = "organization") -> str:
+    """The sentence the models page opens with: what a slope and its interval estimate.
+
+    Regressions on the responders estimate associations among them. Their intervals are
+    model-based: they describe how a slope would vary over samples of similar units drawn from
+    the process that produced the answers (a superpopulation target), which is a different
+    question from how far the responders stand from every unit of a frame. The page says so,
+    because a reader of "capacity goes with winning" will otherwise hear a causal claim about
+    every such unit.
+
+    Parameters
+    ----------
+    unit : str, default "organization"
+        What the survey counts (the codebook's ``survey.unit``), singular.
+
+    Returns
+    -------
+    str
+        Markdown.
+
+    Examples
+    --------
+    >>> models_target_statement("organization").startswith("**What the models estimate.**")
+    True
+    """
+    units = f"{unit}s"
+    return (f"**What the models estimate.** Each slope is an association among the {units} that "
+            f"answered the survey, holding the model's other predictors fixed: not the effect of "
+            f"changing a trait, and not a fact about every {unit} in the country. Its interval is "
+            f"model-based: it says how the slope would vary over samples of similar {units} "
+            "(a superpopulation view). How far the responders stand from all such "
+            f"{units} is a different question, which needs a sampling frame: the landscape page "
+            "takes one (`frame_path`) for response rates and weighted shares; the models are "
+            "fitted unweighted.")
 
 
 def add_weighted_shares(published: pd.DataFrame, values: pd.Series, weights: pd.Series) -> pd.DataFrame:
