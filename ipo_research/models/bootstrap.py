@@ -210,22 +210,18 @@ def wild_bootstrap_t(y, X, *, replicates: int, seed: int, clusters=None, level: 
     terms = [str(c) for c in X.columns] if isinstance(X, pd.DataFrame) else [f"x{j}" for j in range(np.shape(X)[1])]
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float).reshape(-1)
-    n_rows = len(y)
-    labels = np.arange(n_rows) if clusters is None else np.asarray(clusters)
-    # HC2 is CR2 with one row per cluster (models.sandwich), so one formula serves both.
-    U, _ = cr2_weights(X, labels)
-    codes, units = pd.factorize(labels)
+    codes, units = pd.factorize(np.arange(len(y)) if clusters is None else np.asarray(clusters))
     draws, kind = wild_weights(len(units), replicates=replicates, seed=seed, kind=weights)
-    V = draws[:, codes]  # one weight per cluster, shared by its rows
-    rows_of_estimate = np.linalg.pinv(X.T @ X) @ X.T  # row j maps y to beta_j
-    annihilator = np.eye(n_rows) - X @ rows_of_estimate
-    estimates = rows_of_estimate @ y
-    residuals = annihilator @ y
+    V = draws[:, codes]  # one weight per cluster (per row without clusters), shared by its rows
+    bread = np.linalg.pinv(X.T @ X)
+    XB = X @ bread  # column j maps y to beta_j
+    estimates = XB.T @ y
+    residuals = y - X @ estimates
+    scores = _score_maker(X, XB, bread, clusters)
     rows = []
     for j, term in enumerate(terms):
-        scorer = U[:, :, j].T @ annihilator  # cluster g's bias-reduced score of beta_j
-        inverted = _InvertedTest(X, y, j, V, scorer, rows_of_estimate[j],
-                                 estimate=estimates[j], std_error=float(np.linalg.norm(scorer @ residuals)))
+        inverted = _InvertedTest(X, y, j, V, XB, scores, estimate=estimates[j],
+                                 std_error=float(np.linalg.norm(scores(residuals[None, :], j))))
         low, high = inverted.interval(level)
         rows.append({"term": term, "boot_std_error": inverted.replicate_sd(),
                      "boot_conf_low": low, "boot_conf_high": high, "boot_p_value": inverted.p_value(0.0)})
@@ -234,19 +230,34 @@ def wild_bootstrap_t(y, X, *, replicates: int, seed: int, clusters=None, level: 
                                      replicates=replicates)[BOOTSTRAP_COLUMNS[1:]]
 
 
+def _score_maker(X: np.ndarray, XB: np.ndarray, bread: np.ndarray, clusters):
+    """``scores(E, j)``: each row of errors ``E`` (replicates by rows) mapped to the bias-reduced
+    scores of ``beta_j`` of its OLS residuals, whose sum of squares is the HC2 (per row) or
+    CR2 (per cluster) variance of ``beta_j``; never an n-by-n matrix."""
+    def residualize(E):
+        return E - (E @ X) @ XB.T
+
+    if clusters is None:
+        room = 1.0 - np.einsum("ij,ij->i", XB, X)
+        scale = np.where(room > 1e-10, 1.0 / np.sqrt(np.clip(room, 1e-10, None)), 0.0)
+        return lambda E, j: residualize(E) * (XB[:, j] * scale)
+    U, _ = cr2_weights(X, clusters)
+    return lambda E, j: residualize(E) @ U[:, :, j]
+
+
 class _InvertedTest:
     """The restricted wild bootstrap test of ``beta_j = b`` for every ``b`` at once."""
 
-    def __init__(self, X, y, j, V, scorer, estimator_row, *, estimate, std_error):
+    def __init__(self, X, y, j, V, XB, scores, *, estimate, std_error):
         others = np.delete(X, j, axis=1)
-        project = others @ np.linalg.pinv(others)
         # Restricted residuals r(b) = M_{-j} (y - b x_j) = a - b c.
-        a, c = y - project @ y, X[:, j] - project @ X[:, j]
+        a = y - others @ np.linalg.lstsq(others, y, rcond=None)[0]
+        c = X[:, j] - others @ np.linalg.lstsq(others, X[:, j], rcond=None)[0]
         self.estimate, self.se = estimate, std_error
         Va, Vc = V * a, V * c
         # Numerator beta*_j - b = n_a - b n_c; variance p - 2 b q + b^2 s.
-        self.n_a, self.n_c = Va @ estimator_row, Vc @ estimator_row
-        Sa, Sc = Va @ scorer.T, Vc @ scorer.T
+        self.n_a, self.n_c = Va @ XB[:, j], Vc @ XB[:, j]
+        Sa, Sc = scores(Va, j), scores(Vc, j)
         self.p, self.q, self.s = (Sa ** 2).sum(1), (Sa * Sc).sum(1), (Sc ** 2).sum(1)
 
     def p_value(self, b: float) -> float:
