@@ -36,6 +36,7 @@ Every random draw comes from one numpy Generator seeded with ``seed``.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -45,7 +46,7 @@ from ipo_research.exceptions import DataError
 from ipo_research.models.specs import ModelSpec, formula_columns
 from ipo_research.models.fit import (SMALL_SAMPLE_RATIO, TIDY_COLUMNS, ModelFit, adjust_slopes,
                                      complete_cases, design_matrices, effective_observations,
-                                     fit_design, reported_parameters)
+                                     fit_design, model_frame, reported_parameters)
 from ipo_research.models.levels import check_level_sizes
 
 __all__ = ["rubin_pool", "impute_frames", "category_probabilities", "auxiliary_frame", "log_scale_columns",
@@ -335,10 +336,6 @@ def auxiliary_frame(responses: pd.DataFrame, spec: ModelSpec, *, key: str | None
     ModelSpecError
         When an auxiliary column is not in the data.
     """
-    from dataclasses import replace
-
-    from ipo_research.models.fit import model_frame
-
     if not spec.auxiliary:
         return None
     first, *rest = spec.auxiliary
