@@ -9,16 +9,23 @@ residuals of ``y - b x_j`` on the other columns, and a replicate is
 ``y* = X_{-j} beta_{-j}(b) + b x_j + r(b) * v`` with weights ``v`` of mean 0 and variance 1
 (Rademacher ``+-1``; Webb's six points ``+-sqrt(1/2), +-1, +-sqrt(3/2)`` when there are
 fewer than 13 rows or clusters, where Rademacher weights have few distinct draws). Its
-statistic is ``t*(b) = (beta*_j - b) / se*_j`` with the same small-sample standard error as
-the model (HC2, or CR2 when the spec names a ``cluster`` column: the *wild cluster*
-bootstrap, one weight per cluster, Cameron, Gelbach and Miller 2008). The bootstrap p-value
-of ``b`` is the share of replicates with ``|t*(b)| >= |t(b)|``; the interval is every ``b``
-the test does not reject at ``1 - level`` (test inversion, as Stata's ``boottest`` and
-Roodman et al. 2019 do), its two ends found by bisection. Because ``r(b)`` is linear in
+statistic is ``t*(b) = (beta*_j - b) / se*_j`` with the small-sample standard error linear
+models default to, whatever the spec's ``cov_type`` (HC2, or CR2 when the spec names a
+``cluster`` column: the *wild cluster* bootstrap, one weight per cluster, Cameron, Gelbach
+and Miller 2008). The bootstrap p-value of ``b`` is the share of replicates with
+``|t*(b)| >= |t(b)|``; the interval is the values ``b`` the test does not reject at
+``1 - level`` (test inversion, as Stata's ``boottest`` and Roodman et al. 2019 do), each end
+found by stepping out from the estimate until the test rejects, then bisecting. Because ``r(b)`` is linear in
 ``b``, each replicate's numerator is linear and its variance quadratic in ``b``, so one set
 of weights serves every null value at almost no cost. ``boot_p_value`` is the test of
 ``b = 0``; ``boot_std_error`` is the standard deviation of the replicates at the estimate
-(where the restricted residuals are the model's own).
+(where the restricted residuals are the model's own). For the dummy of a level held by
+very few organizations the wild bootstrap errs on the wide side (MacKinnon and Webb 2017).
+
+The PyPI package ``wildboottest`` was considered first: its last release dates from 2024,
+it pulls in numba, and it tests one hypothesis without giving intervals, so the bootstrap is
+written here with numpy and checked in the tests against refitting every replicate with
+statsmodels and :mod:`ipo_research.models.sandwich`, and by the coverage of a planted slope.
 
 **Other families: pairs bootstrap, percentile intervals.** Whole respondents are resampled
 with replacement and the model refitted; a replicate whose design is rank-deficient (a
