@@ -128,3 +128,102 @@ def test_a_skewed_column_is_imputed_on_the_log_scale_and_the_slope_is_recovered(
     assert "imputed on the log1p scale: budget." in fit.notes
     assert fit.coefficients.set_index("term").loc["np.log1p(budget)", "conf_low"] < 0.5
     assert fit.coefficients.set_index("term").loc["np.log1p(budget)", "conf_high"] > 0.5
+
+
+def _categories_under_mar(seed=0, n=1500):
+    """A category whose probabilities follow z (a planted multinomial logit) and whose
+    missingness depends on z alone (MAR): the observed rows over-represent low z. The middle
+    level b goes with high z, a and c equally with low z, so the mean integer code is 1 at
+    every z: a regression on codes sees no relation, and predictive mean matching on it matches
+    on noise (w) as much as on z, so it cannot find the missing b's."""
+    rng = np.random.default_rng(seed)
+    z, w = rng.normal(size=n), rng.normal(size=n)
+    scores = np.column_stack([np.zeros(n), 2.0 * z, np.zeros(n)])
+    probabilities = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
+    picked = (probabilities.cumsum(axis=1) < rng.uniform(size=n)[:, None]).sum(axis=1)
+    full = pd.Categorical(np.array(["a", "b", "c"])[picked], categories=["a", "b", "c", "never"])
+    frame = pd.DataFrame({"z": z, "w": w, "g": full})
+    frame.loc[rng.uniform(size=n) < 1 / (1 + np.exp(-(z - 0.5) * 2)), "g"] = np.nan
+    return frame, pd.Series(full).value_counts(normalize=True)
+
+
+def test_categories_are_imputed_as_observed_categories_and_recover_their_mar_proportions():
+    frame, truth = _categories_under_mar()
+    observed_share = frame["g"].value_counts(normalize=True)
+    # The complete cases are visibly off (low z over-represented), so the check below can fail.
+    assert abs(observed_share["b"] - truth["b"]) > 0.08
+    completed = impute_frames(frame, m=5, seed=3)
+    for filled in completed:
+        assert filled["g"].notna().all() and filled["g"].dtype == frame["g"].dtype
+        assert set(filled["g"].astype(str)) <= {"a", "b", "c"}  # "never" is never drawn
+        assert filled.loc[frame["g"].notna(), "g"].equals(frame["g"].dropna())
+    pooled = pd.concat([filled["g"] for filled in completed]).value_counts(normalize=True)
+    # (Predictive mean matching on the integer codes, the previous method, gives b about 0.29.)
+    for level in ("a", "b", "c"):
+        assert pooled[level] == pytest.approx(truth[level], abs=0.025)
+
+
+def test_category_probabilities_stay_finite_when_a_predictor_separates_the_categories():
+    from ipo_research.models.imputation import category_probabilities
+
+    x = np.column_stack([np.ones(30), np.r_[np.zeros(15), np.ones(15)]])
+    codes = np.r_[np.zeros(15), np.ones(15)].astype(int)  # x predicts the category perfectly
+    probabilities = category_probabilities(codes, x, np.array([[1.0, 0.0], [1.0, 1.0]]),
+                                           rng=np.random.default_rng(0))
+    assert np.isfinite(probabilities).all()
+    assert probabilities.sum(axis=1) == pytest.approx([1.0, 1.0])
+    assert probabilities[0, 0] > 0.9 and probabilities[1, 1] > 0.9
+
+
+def _auxiliary_case(seed=4, n=600):
+    """x is missing when its close correlate `a` is high: MAR given a, not given x and y."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    frame = pd.DataFrame({"x": x, "y": 1 + 0.3 * x + rng.normal(size=n),
+                          "a": x + rng.normal(scale=0.3, size=n)})
+    truth = frame["x"].copy()
+    frame.loc[rng.uniform(size=n) < 1 / (1 + np.exp(-2.5 * frame["a"])), "x"] = np.nan
+    return frame, truth
+
+
+def test_an_auxiliary_column_makes_the_imputations_track_the_missing_values():
+    frame, truth = _auxiliary_case()
+    missing = frame["x"].isna()
+    with_a = impute_frames(frame, m=3, seed=1)
+    without_a = impute_frames(frame.drop(columns="a"), m=3, seed=1)
+    mean_with = np.mean([filled["x"].mean() for filled in with_a])
+    mean_without = np.mean([filled["x"].mean() for filled in without_a])
+    assert mean_with == pytest.approx(truth.mean(), abs=0.06)
+    assert abs(mean_without - truth.mean()) > 0.25  # without `a` the gaps are filled too low
+    assert np.corrcoef(with_a[0].loc[missing, "x"], truth[missing])[0, 1] > 0.7
+
+
+def test_fit_mice_uses_the_auxiliary_frame_in_the_imputations_but_not_in_the_fit():
+    from ipo_research.models.imputation import auxiliary_frame
+
+    frame, truth = _auxiliary_case()
+    responses = frame.assign(org_id=[f"o{i}" for i in range(len(frame))])
+    spec = ModelSpec(id="m", title="M", family="ols", formula="y ~ x", cov_type="HC2",
+                     missing="mice", imputations=5, auxiliary=("a",))
+    auxiliary = auxiliary_frame(responses, spec, key="org_id")
+    assert list(auxiliary.columns) == ["a"] and list(auxiliary.index[:2]) == ["o0", "o1"]
+    assert auxiliary_frame(responses, ModelSpec(id="m", title="M", family="ols", formula="y ~ x",
+                                                cov_type="HC2"), key="org_id") is None
+    model_frame = responses.set_index("org_id")[["y", "x"]]
+    with_a = fit_mice(model_frame, spec, seed=2, auxiliary=auxiliary)
+    without_a = fit_mice(model_frame, spec, seed=2)
+    assert "auxiliary variable(s) in the imputation model only: a." in with_a.notes
+    assert with_a.coefficients["term"].tolist() == ["Intercept", "x"]
+    # The fraction of missing information of the slope falls when `a` predicts the gaps.
+    assert (with_a.coefficients.set_index("term").loc["x", "fmi"]
+            < without_a.coefficients.set_index("term").loc["x", "fmi"])
+
+
+def test_an_auxiliary_column_missing_from_the_data_is_named():
+    from ipo_research.exceptions import ModelSpecError
+    from ipo_research.models.imputation import auxiliary_frame
+
+    spec = ModelSpec(id="m", title="M", family="ols", formula="y ~ x", cov_type="HC2",
+                     missing="mice", auxiliary=("staff_fte",))
+    with pytest.raises(ModelSpecError, match="staff_fte"):
+        auxiliary_frame(pd.DataFrame({"y": [1.0], "x": [2.0]}), spec)

@@ -98,3 +98,24 @@ def test_a_models_file_with_a_key_besides_models_names_it():
     raw = {"models": _one()["models"], "defaults": {"cov_type": "HC1"}}
     with pytest.raises(ModelSpecError, match=r"models.yaml: unknown top-level key\(s\) defaults"):
         model_specs_from_dict(raw, source="models.yaml")
+
+
+def test_auxiliary_columns_are_read_as_a_tuple_for_a_mice_spec():
+    spec = model_specs_from_dict(_one(missing="mice", auxiliary=["staff_fte", "z"]),
+                                 columns=["y", "x", "staff_fte", "z"])[0]
+    assert spec.auxiliary == ("staff_fte", "z")
+    assert model_specs_from_dict(_one())[0].auxiliary == ()
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"missing": "mice", "auxiliary": "staff_fte"}, r"auxiliary is a list of column names, e\.g\. "
+                                                    r"auxiliary: \[staff_fte\], got 'staff_fte'"),
+    ({"auxiliary": ["staff_fte"]}, r"auxiliary columns feed the imputation model only; they need `missing: mice`"),
+    ({"missing": "mice", "auxiliary": ["x"]}, r"auxiliary column 'x' is already in the formula"),
+    ({"missing": "mice", "auxiliary": ["staff_ft"]}, r"the auxiliary column 'staff_ft' is not in the data; "
+                                                     r"did you mean staff_fte"),
+    ({"missing": "mice", "auxiliary": ["staff_fte", "staff_fte"]}, r"auxiliary lists a column twice"),
+])
+def test_bad_auxiliary_fields_are_named_with_the_fix(fields, message):
+    with pytest.raises(ModelSpecError, match=rf"model 'm': {message}"):
+        model_specs_from_dict(_one(**fields), columns=["y", "x", "staff_fte"])

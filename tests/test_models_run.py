@@ -159,3 +159,16 @@ def test_sentences_name_terms_in_the_codebook_words_when_given_one():
                                "mice_n_obs": [70, 70], "fmi": [0.3, 0.1]})
     assert "The largest move is in Years since founding: 0.200" in mice_sentence(comparison, codebook=codebook)
     assert "The largest move is in `I(2016 - year_founded)`: 0.200" in mice_sentence(comparison)
+
+
+def test_run_models_passes_auxiliary_columns_to_the_imputation_and_names_the_bootstrap():
+    data = _responses(n=60, seed=3)
+    rng = np.random.default_rng(4)
+    data["a"] = data["x"].fillna(0) + rng.normal(scale=0.1, size=60)
+    mice = ModelSpec(id="mi", title="MI", family="ols", formula="y ~ x", cov_type="HC2", missing="mice",
+                     imputations=3, auxiliary=("a",))
+    run = run_models(data, [mice, _spec("boot", bootstrap=40)], key="rid", seed=2)
+    assert "auxiliary variable(s) in the imputation model only: a." in run.fits[0].notes
+    assert run.fits[0].coefficients["term"].tolist() == ["Intercept", "x"]
+    assert set(run.bootstrap["boot_method"]) == {"wild_t"}
+    assert (run.bootstrap["replicates_used"] == 40).all()

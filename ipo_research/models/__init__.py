@@ -1,7 +1,7 @@
 """Regression models of the cleaned responses, declared in a models file.
 
 Owns the model-spec schema and its validation (:mod:`.specs`), fitting with statsmodels
-(:mod:`.fit`), multiple imputation (:mod:`.imputation`), the pairs bootstrap
+(:mod:`.fit`), multiple imputation (:mod:`.imputation`), the wild and pairs bootstrap
 (:mod:`.bootstrap`), diagnostics (:mod:`.diagnostics`), tidy and side-by-side tables
 (:mod:`.tables`), model figures (:mod:`.plots`), sentences (:mod:`.narrative`) and the run of
 a whole models file with its saved tables (:mod:`.run`).

@@ -163,7 +163,7 @@ def mice_sentence(comparison: pd.DataFrame, *, codebook=None) -> str:
 
 
 def bootstrap_sentence(table: pd.DataFrame) -> str:
-    """How the bootstrap intervals of one model compare with the model-based ones.
+    """Which bootstrap one model used, how many replicates, and how its intervals compare.
 
     Parameters
     ----------
@@ -173,11 +173,28 @@ def bootstrap_sentence(table: pd.DataFrame) -> str:
     Returns
     -------
     str
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"boot_method": "wild_t", "boot_weights": "rademacher",
+    ...                      "replicates_used": 500, "replicates": 500, "conf_low": [0.0, 1.0],
+    ...                      "conf_high": [1.0, 2.0], "boot_conf_low": [0.0, 0.9], "boot_conf_high": [1.2, 2.0]})
+    >>> bootstrap_sentence(rows)  # doctest: +NORMALIZE_WHITESPACE
+    'Restricted wild bootstrap-t (Rademacher weights, intervals by test inversion): 500 of 500
+    replicates used; bootstrap intervals are 1.10 to 1.20 times as wide as the model-based ones.'
     """
     width_ratio = ((table["boot_conf_high"] - table["boot_conf_low"])
                    / (table["conf_high"] - table["conf_low"]))
-    return (f"{int(table['replicates_used'].iloc[0])} of {int(table['replicates'].iloc[0])} "
-            "bootstrap replicates were usable; bootstrap intervals are "
+    first = table.iloc[0]
+    method = str(first.get("boot_method", "pairs_percentile"))
+    if method.startswith("wild"):
+        weights = str(first.get("boot_weights", "")).capitalize()
+        kind = "wild cluster bootstrap-t" if method == "wild_cluster_t" else "wild bootstrap-t"
+        described = f"Restricted {kind} ({weights} weights, intervals by test inversion)"
+    else:
+        described = "Pairs bootstrap (percentile intervals)"
+    return (f"{described}: {int(first['replicates_used'])} of {int(first['replicates'])} "
+            "replicates used; bootstrap intervals are "
             f"{width_ratio.min():.2f} to {width_ratio.max():.2f} times as wide as the model-based ones.")
 
 

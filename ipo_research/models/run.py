@@ -2,7 +2,8 @@
 
 :func:`run_models` is what the models notebook calls: for each spec it fits the spec with its
 own missing-data strategy; for a ``mice`` spec it also fits the complete cases, for the
-side-by-side comparison; for ``bootstrap: R`` it adds pairs-bootstrap intervals; for a
+side-by-side comparison; for ``bootstrap: R`` it adds bootstrap intervals (wild bootstrap-t for
+ols, pairs otherwise: :mod:`ipo_research.models.bootstrap`); for a
 complete-case fit it computes VIFs, and for OLS the residuals and the most influential
 respondents. :func:`save_model_run` writes the run's tables. Every random stream is derived
 from ``seed`` and the spec id, so adding or reordering specs does not change another spec's
@@ -28,7 +29,7 @@ from ipo_research.models.bootstrap import bootstrap_model
 from ipo_research.models.diagnostics import (influential_observations, residuals_table,
                                       sample_size_message, variance_inflation)
 from ipo_research.exceptions import DataError
-from ipo_research.models.imputation import fit_mice
+from ipo_research.models.imputation import auxiliary_frame, fit_mice
 from ipo_research.models.specs import ModelSpec
 from ipo_research.models.fit import ModelFit, fit_complete_case, model_frame
 from ipo_research.models.wald import joint_tests
@@ -167,7 +168,9 @@ def run_models(responses: pd.DataFrame, specs: list[ModelSpec], *, key: str | No
     for spec in specs:
         frame = model_frame(responses, spec, key=key)
         if spec.missing == "mice":
-            fit, complete = fit_mice(frame, spec, seed=spec_seed(seed, spec.id)), _complete_or_none(frame, spec)
+            fit = fit_mice(frame, spec, seed=spec_seed(seed, spec.id),
+                           auxiliary=auxiliary_frame(responses, spec, key=key))
+            complete = _complete_or_none(frame, spec)
             if complete is not None:
                 comparisons.append(mice_comparison_table(complete, fit))
         else:

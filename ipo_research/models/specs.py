@@ -3,7 +3,8 @@
 The schema is in docs/design.md (every field in :data:`MODELS_FILE_FIELDS`): ``id, title, family,
 formula`` are required; ``question`` (the one-line question a model answers, for the reader),
 ``cov_type``, ``missing``, ``imputations`` (how many imputed data sets ``missing: mice`` draws,
-default 20) and ``bootstrap`` are optional. Every mistake raises :class:`~ipo_research.exceptions.ModelSpecError` naming the file, the spec and the fix.
+default 20), ``auxiliary`` (columns that join the imputation model of ``missing: mice`` but not
+the formula) and ``bootstrap`` are optional. Every mistake raises :class:`~ipo_research.exceptions.ModelSpecError` naming the file, the spec and the fix.
 
 Covariance types allowed per family: ``ols`` takes ``nonrobust``, ``HC0`` to ``HC3`` and
 ``CR2`` (default ``HC2`` with Bell-McCaffrey degrees of freedom, or ``CR2`` when the spec names
@@ -67,8 +68,8 @@ _REQUIRED = ("id", "title", "family", "formula")
 # Every field a models file accepts; docs/design.md documents each and a test keeps them equal.
 MODELS_FILE_FIELDS = {
     "models_file": ("models",),
-    "model": (*_REQUIRED, "question", "cov_type", "cluster", "missing", "imputations", "bootstrap",
-              "min_level_size", "merge_levels", "joint_tests"),
+    "model": (*_REQUIRED, "question", "cov_type", "cluster", "missing", "imputations", "auxiliary",
+              "bootstrap", "min_level_size", "merge_levels", "joint_tests"),
 }
 _FIELDS = set(MODELS_FILE_FIELDS["model"])
 # Names a formula may call or use that are not columns: patsy's helpers and numpy.
@@ -95,7 +96,7 @@ class ModelSpec:
     missing : str
         ``complete_case`` or ``mice``.
     bootstrap : int
-        Pairs-bootstrap replicates for percentile intervals; 0 turns it off.
+        Bootstrap replicates (wild bootstrap-t for ols, pairs otherwise); 0 turns it off.
     question : str
         The question the model answers, in one line (may be empty).
     imputations : int
@@ -108,6 +109,8 @@ class ModelSpec:
         Levels merged into a stated neighbour before fitting.
     joint_tests : tuple of (name, tuple of terms)
         Named blocks of terms tested jointly (factor blocks are tested without being named).
+    auxiliary : tuple of str
+        Columns in the imputation model of ``missing: mice`` only, not in the formula.
     """
 
     id: str
@@ -123,6 +126,7 @@ class ModelSpec:
     min_level_size: int = DEFAULT_MIN_LEVEL_SIZE
     merge_levels: tuple = ()
     joint_tests: tuple = ()
+    auxiliary: tuple = ()
 
     @property
     def outcome(self) -> str:
@@ -321,6 +325,7 @@ def _parse_spec(item: Any, position: int, known: set[str] | None,
             problems.append(f"{where}: {name} must be a whole number of at least {low}, got {value!r}")
     if item.get("formula"):
         _check_formula(str(item["formula"]), where, known, problems)
+    auxiliary = _parse_auxiliary(item, where, known, problems)
     if len(problems) > before:
         return None
     return ModelSpec(
@@ -328,8 +333,34 @@ def _parse_spec(item: Any, position: int, known: set[str] | None,
         cov_type=cov_type, missing=missing, bootstrap=item.get("bootstrap", 0),
         question=str(item.get("question", "")), imputations=item.get("imputations", 20),
         cluster=cluster, min_level_size=item.get("min_level_size", DEFAULT_MIN_LEVEL_SIZE),
-        merge_levels=merges, joint_tests=joint,
+        merge_levels=merges, joint_tests=joint, auxiliary=auxiliary,
     )
+
+
+def _parse_auxiliary(item: dict, where: str, known: set[str] | None, problems: list[str]) -> tuple:
+    raw = item.get("auxiliary", [])
+    if not isinstance(raw, list) or not all(isinstance(column, str) and column for column in raw):
+        problems.append(f"{where}: auxiliary is a list of column names, e.g. auxiliary: [staff_fte], "
+                        f"got {raw!r}")
+        return ()
+    if raw and item.get("missing", "complete_case") != "mice":
+        problems.append(f"{where}: auxiliary columns feed the imputation model only; they need "
+                        "`missing: mice` (or remove auxiliary)")
+    try:
+        in_formula = set(formula_columns(str(item.get("formula", "")))) if item.get("formula") else set()
+    except ModelSpecError:
+        in_formula = set()  # the formula's own problem is reported already
+    for column in dict.fromkeys(raw):
+        if column in in_formula:
+            problems.append(f"{where}: auxiliary column '{column}' is already in the formula; "
+                            "list only columns the formula does not use")
+        elif known is not None and column not in known:
+            similar = difflib.get_close_matches(column, sorted(known), n=3, cutoff=0.6)
+            hint = f"; did you mean {', '.join(similar)}?" if similar else "; check the column names of the cleaned data"
+            problems.append(f"{where}: the auxiliary column '{column}' is not in the data{hint}")
+    if len(set(raw)) < len(raw):
+        problems.append(f"{where}: auxiliary lists a column twice: {raw!r}")
+    return tuple(dict.fromkeys(raw))
 
 
 def _parse_merges(raw: Any, where: str, problems: list[str]) -> tuple:
