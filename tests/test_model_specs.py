@@ -98,3 +98,33 @@ def test_a_models_file_with_a_key_besides_models_names_it():
     raw = {"models": _one()["models"], "defaults": {"cov_type": "HC1"}}
     with pytest.raises(ModelSpecError, match=r"models.yaml: unknown top-level key\(s\) defaults"):
         model_specs_from_dict(raw, source="models.yaml")
+
+
+def test_penalty_defaults_to_none_and_firth_is_kept_for_a_nonrobust_logit():
+    assert model_specs_from_dict(_one(family="logit"))[0].penalty == "none"
+    spec = model_specs_from_dict(_one(family="logit", penalty="firth"))[0]
+    assert (spec.penalty, spec.cov_type) == ("firth", "nonrobust")
+
+
+def test_firth_penalty_is_refused_for_other_families_naming_the_spec():
+    with pytest.raises(ModelSpecError, match=r"model 'm': penalty firth is available for family logit "
+                                             r"only, got family 'probit'"):
+        model_specs_from_dict(_one(family="probit", penalty="firth"))
+
+
+def test_firth_penalty_needs_the_penalized_information_not_a_sandwich():
+    with pytest.raises(ModelSpecError, match=r"model 'm': penalty firth .* cov_type must be nonrobust "
+                                             r"\(got 'HC0'\)"):
+        model_specs_from_dict(_one(family="logit", penalty="firth", cov_type="HC0"))
+
+
+def test_firth_penalty_is_refused_with_imputation_or_the_bootstrap():
+    for extra in ({"missing": "mice"}, {"bootstrap": 200}):
+        with pytest.raises(ModelSpecError, match=r"penalty firth needs `missing: complete_case` and "
+                                                 r"`bootstrap: 0`"):
+            model_specs_from_dict(_one(family="logit", penalty="firth", **extra))
+
+
+def test_unknown_penalty_lists_the_allowed_ones():
+    with pytest.raises(ModelSpecError, match=r"model 'm': unknown penalty 'ridge'; use one of none, firth"):
+        model_specs_from_dict(_one(family="logit", penalty="ridge"))

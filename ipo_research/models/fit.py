@@ -36,6 +36,7 @@ import pandas as pd
 
 from ipo_research.analysis.multiplicity import adjust_p_values
 from ipo_research.exceptions import DataError, ModelSpecError
+from ipo_research.models.firth import fit_firth
 from ipo_research.models.levels import check_level_sizes, check_leverage, merge_levels
 from ipo_research.models.sandwich import small_sample_covariance
 from ipo_research.models.specs import ModelSpec
@@ -449,6 +450,9 @@ def effective_observations(outcome: np.ndarray, family: str) -> float:
 def fit_complete_case(frame: pd.DataFrame, spec: ModelSpec) -> ModelFit:
     """Fit a spec on the complete rows of a model frame.
 
+    A spec with ``penalty: firth`` is fitted by :func:`ipo_research.models.firth.fit_firth`
+    (profile intervals and penalized likelihood-ratio p-values in its tidy rows).
+
     Parameters
     ----------
     frame : DataFrame
@@ -481,7 +485,8 @@ def fit_complete_case(frame: pd.DataFrame, spec: ModelSpec) -> ModelFit:
         )
     check_leverage(X, spec)
     try:
-        result = fit_design(y, X, family=spec.family, cov_type=spec.cov_type)
+        result = (fit_firth(y, X) if spec.penalty == "firth"
+                  else fit_design(y, X, family=spec.family, cov_type=spec.cov_type))
     except (np.linalg.LinAlgError, ValueError) as error:
         raise DataError(f"model '{spec.id}': the {spec.family} fit failed ({error}). "
                         "Check for predictors without variation or perfect separation.") from None
@@ -493,6 +498,12 @@ def fit_complete_case(frame: pd.DataFrame, spec: ModelSpec) -> ModelFit:
             notes.append(f"CR2 standard errors clustered by '{spec.cluster}' "
                          f"({result.small_sample.clusters} clusters), Bell-McCaffrey degrees of freedom.")
     notes += [f"statsmodels: {message}" for message in result.fit_warnings]
+    if spec.penalty == "firth":
+        notes.append("Firth-penalized logit: standard errors from the inverse penalized information; "
+                     "intervals from the profile penalized likelihood and p-values from penalized "
+                     "likelihood-ratio tests (statistic: their signed square root).")
+        if not result.converged:
+            notes.append("The Firth fit did not converge; do not read its estimates.")
     return ModelFit(
         spec=spec,
         coefficients=tidy_coefficients(result, model=spec.id),
