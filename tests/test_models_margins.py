@@ -78,3 +78,14 @@ def test_run_saves_the_marginal_effects_table(tmp_path):
     saved = pd.read_csv(tmp_path / "tables" / "coefficients_marginal_effects.csv")
     assert saved["term"].tolist() == ["x", "d"]
     assert run.coefficients["interval"].unique().tolist() == ["profile"]
+
+
+def test_the_sentence_gives_size_and_interval_in_the_scale_words():
+    from ipo_research.models.narrative import marginal_effects_sentence
+
+    rows = pd.DataFrame({"term": ["x", "d"], "kind": ["derivative", "change from 0 to 1"],
+                         "scale": ["count", "count"], "estimate": [3.42, -1.0],
+                         "conf_low": [-1.2, -2.5], "conf_high": [8.05, 0.5]})
+    assert marginal_effects_sentence(rows) == (
+        "Average marginal effects in expected counts with 95% delta-method intervals: "
+        "`x` +3.4 [-1.2, 8.1] per unit; `d` -1.0 [-2.5, 0.5] from 0 to 1.")

@@ -168,7 +168,9 @@ def marginal_effects_sentence(table: pd.DataFrame, *, level: float = 0.95, codeb
     parts = [f"{_term(row.term, codebook)} {row.estimate:+.1f} [{row.conf_low:.1f}, {row.conf_high:.1f}] "
              + ("from 0 to 1" if row.kind != "derivative" else "per unit")
              for row in table.itertuples()]
-    return (f"Average marginal effects in {table['scale'].iloc[0]} with {level:.0%} delta-method "
+    scale = table["scale"].iloc[0]
+    words = "expected counts" if scale == "count" else scale
+    return (f"Average marginal effects in {words} with {level:.0%} delta-method "
             f"intervals: {'; '.join(parts)}.")
 
 
