@@ -128,3 +128,9 @@ def test_firth_penalty_is_refused_with_imputation_or_the_bootstrap():
 def test_unknown_penalty_lists_the_allowed_ones():
     with pytest.raises(ModelSpecError, match=r"model 'm': unknown penalty 'ridge'; use one of none, firth"):
         model_specs_from_dict(_one(family="logit", penalty="ridge"))
+
+
+def test_center_is_a_list_of_term_names():
+    assert model_specs_from_dict(_one(center=["x"]))[0].center == ("x",)
+    with pytest.raises(ModelSpecError, match=r"model 'm': center is a list of term names"):
+        model_specs_from_dict(_one(center="x"))

@@ -189,12 +189,15 @@ def design_matrices(data: pd.DataFrame, spec: ModelSpec) -> tuple[pd.DataFrame, 
     y : DataFrame
         One column, the outcome.
     X : DataFrame
-        Columns named by statsmodels term names (ordinal logit: without intercept).
+        Columns named by statsmodels term names (ordinal logit: without intercept); the terms
+        the spec names in ``center`` minus their mean over these rows (the means are in
+        ``X.attrs["centered_means"]``).
 
     Raises
     ------
     ModelSpecError
-        When patsy cannot build the design (e.g. a reference level absent from the data).
+        When patsy cannot build the design (e.g. a reference level absent from the data), or
+        ``center`` names a term the design lacks or a 0/1 term.
     """
     from patsy import PatsyError, dmatrices
 
@@ -213,7 +216,24 @@ def design_matrices(data: pd.DataFrame, spec: ModelSpec) -> tuple[pd.DataFrame, 
     if spec.family == "ordinal_logit" and "Intercept" in X.columns:
         # Ordered models absorb the intercept into their thresholds.
         X = X.drop(columns="Intercept")
-    return y, X
+    return y, _centered(X, spec)
+
+
+def _centered(X: pd.DataFrame, spec: ModelSpec) -> pd.DataFrame:
+    absent = [term for term in spec.center if term not in X.columns]
+    if absent:
+        raise ModelSpecError(
+            f"model '{spec.id}': center names term(s) {', '.join(absent)} that the model does not "
+            f"have; its terms are {', '.join(map(str, X.columns))}. Fix center in the models file.")
+    binary = [term for term in spec.center if X[term].isin((0.0, 1.0)).all()]
+    if binary:
+        raise ModelSpecError(
+            f"model '{spec.id}': center names 0/1 term(s) {', '.join(binary)}; their 0 is already a "
+            "typical reference. Center continuous terms only (remove these from center).")
+    means = {term: float(X[term].mean()) for term in spec.center}
+    centered = X.assign(**{term: X[term] - mean for term, mean in means.items()})
+    centered.attrs["centered_means"] = means
+    return centered
 
 
 def fit_design(y: pd.DataFrame, X: pd.DataFrame, *, family: str, cov_type: str):
@@ -498,6 +518,10 @@ def fit_complete_case(frame: pd.DataFrame, spec: ModelSpec) -> ModelFit:
             notes.append(f"CR2 standard errors clustered by '{spec.cluster}' "
                          f"({result.small_sample.clusters} clusters), Bell-McCaffrey degrees of freedom.")
     notes += [f"statsmodels: {message}" for message in result.fit_warnings]
+    if spec.center:
+        means = ", ".join(f"'{term}' at {mean:.3g}" for term, mean in X.attrs["centered_means"].items())
+        notes.append(f"Centered at their means over the fitted rows, so the intercept or thresholds "
+                     f"read there: {means}.")
     if spec.penalty == "firth":
         notes.append("Firth-penalized logit: standard errors from the inverse penalized information; "
                      "intervals from the profile penalized likelihood and p-values from penalized "

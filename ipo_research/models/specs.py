@@ -3,7 +3,7 @@
 The schema is in docs/design.md (every field in :data:`MODELS_FILE_FIELDS`): ``id, title, family,
 formula`` are required; ``question`` (the one-line question a model answers, for the reader),
 ``cov_type``, ``missing``, ``imputations`` (how many imputed data sets ``missing: mice`` draws,
-default 20), ``bootstrap`` and ``penalty`` (``firth`` for a Firth-penalized logit with profile
+default 20), ``bootstrap``, ``center`` (terms centered at their mean) and ``penalty`` (``firth`` for a Firth-penalized logit with profile
 intervals, family ``logit`` with ``cov_type: nonrobust`` only) are optional. Every mistake raises :class:`~ipo_research.exceptions.ModelSpecError` naming the file, the spec and the fix.
 
 Covariance types allowed per family: ``ols`` takes ``nonrobust``, ``HC0`` to ``HC3`` and
@@ -70,7 +70,7 @@ _REQUIRED = ("id", "title", "family", "formula")
 MODELS_FILE_FIELDS = {
     "models_file": ("models",),
     "model": (*_REQUIRED, "question", "cov_type", "cluster", "missing", "imputations", "bootstrap",
-              "min_level_size", "merge_levels", "joint_tests", "penalty"),
+              "min_level_size", "merge_levels", "joint_tests", "penalty", "center"),
 }
 PENALTIES = ("none", "firth")
 _FIELDS = set(MODELS_FILE_FIELDS["model"])
@@ -114,6 +114,9 @@ class ModelSpec:
     penalty : str
         ``none`` (maximum likelihood) or ``firth`` (Firth-penalized logit with profile
         penalized-likelihood intervals, :mod:`ipo_research.models.firth`).
+    center : tuple of str
+        Terms (statsmodels term names) centered at their mean over the fitted rows, so the
+        intercept or the ordinal thresholds read at typical values; slopes are unchanged.
     """
 
     id: str
@@ -130,6 +133,7 @@ class ModelSpec:
     merge_levels: tuple = ()
     joint_tests: tuple = ()
     penalty: str = "none"
+    center: tuple = ()
 
     @property
     def outcome(self) -> str:
@@ -321,6 +325,11 @@ def _parse_spec(item: Any, position: int, known: set[str] | None,
     if isinstance(cluster, str) and cluster and known is not None and cluster not in known:
         problems.append(f"{where}: the cluster column '{cluster}' is not in the data")
     _check_penalty(item, where, cov_type, problems)
+    center = item.get("center", [])
+    if not isinstance(center, list) or not all(isinstance(term, str) and term for term in center):
+        problems.append(f"{where}: center is a list of term names, e.g. center: [electoral_capacity, "
+                        "'np.log1p(annual_budget)'], got {center!r}")
+        center = []
     merges = _parse_merges(item.get("merge_levels", {}), where, problems)
     joint = _parse_joint_tests(item.get("joint_tests", {}), where, problems)
     for name, low in (("bootstrap", 0), ("imputations", 2), ("min_level_size", 1)):
@@ -337,6 +346,7 @@ def _parse_spec(item: Any, position: int, known: set[str] | None,
         question=str(item.get("question", "")), imputations=item.get("imputations", 20),
         cluster=cluster, min_level_size=item.get("min_level_size", DEFAULT_MIN_LEVEL_SIZE),
         merge_levels=merges, joint_tests=joint, penalty=item.get("penalty", "none"),
+        center=tuple(center),
     )
 
 
