@@ -119,3 +119,37 @@ def test_auxiliary_columns_are_read_as_a_tuple_for_a_mice_spec():
 def test_bad_auxiliary_fields_are_named_with_the_fix(fields, message):
     with pytest.raises(ModelSpecError, match=rf"model 'm': {message}"):
         model_specs_from_dict(_one(**fields), columns=["y", "x", "staff_fte"])
+def test_penalty_defaults_to_none_and_firth_is_kept_for_a_nonrobust_logit():
+    assert model_specs_from_dict(_one(family="logit"))[0].penalty == "none"
+    spec = model_specs_from_dict(_one(family="logit", penalty="firth"))[0]
+    assert (spec.penalty, spec.cov_type) == ("firth", "nonrobust")
+
+
+def test_firth_penalty_is_refused_for_other_families_naming_the_spec():
+    with pytest.raises(ModelSpecError, match=r"model 'm': penalty firth is available for family logit "
+                                             r"only, got family 'probit'"):
+        model_specs_from_dict(_one(family="probit", penalty="firth"))
+
+
+def test_firth_penalty_needs_the_penalized_information_not_a_sandwich():
+    with pytest.raises(ModelSpecError, match=r"model 'm': penalty firth .* cov_type must be nonrobust "
+                                             r"\(got 'HC0'\)"):
+        model_specs_from_dict(_one(family="logit", penalty="firth", cov_type="HC0"))
+
+
+def test_firth_penalty_is_refused_with_imputation_or_the_bootstrap():
+    for extra in ({"missing": "mice"}, {"bootstrap": 200}):
+        with pytest.raises(ModelSpecError, match=r"penalty firth needs `missing: complete_case` and "
+                                                 r"`bootstrap: 0`"):
+            model_specs_from_dict(_one(family="logit", penalty="firth", **extra))
+
+
+def test_unknown_penalty_lists_the_allowed_ones():
+    with pytest.raises(ModelSpecError, match=r"model 'm': unknown penalty 'ridge'; use one of none, firth"):
+        model_specs_from_dict(_one(family="logit", penalty="ridge"))
+
+
+def test_center_is_a_list_of_term_names():
+    assert model_specs_from_dict(_one(center=["x"]))[0].center == ("x",)
+    with pytest.raises(ModelSpecError, match=r"model 'm': center is a list of term names"):
+        model_specs_from_dict(_one(center="x"))

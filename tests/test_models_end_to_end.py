@@ -38,7 +38,8 @@ def test_the_run_writes_the_tidy_tables_for_every_model(out_dir):
     coefficients = pd.read_csv(out_dir / "tables" / "coefficients.csv")
     fit = pd.read_csv(out_dir / "tables" / "model_fit.csv")
     assert coefficients.columns.tolist() == ["model", "term", "estimate", "std_error", "statistic",
-                                             "df", "p_value", "p_adjusted", "conf_low", "conf_high"]
+                                             "df", "p_value", "p_adjusted", "conf_low", "conf_high",
+                                             "interval", "penalty"]
     assert fit["model"].tolist() == ["reach_ols", "reach_mice", "demand_logit", "served_poisson"]
     assert (out_dir / "tables" / "regression_table.tex").is_file()
     assert (out_dir / "tables" / "coefficients_mice_comparison.csv").is_file()

@@ -58,7 +58,9 @@ def _fits():
 
 def test_tidy_tables_have_the_contract_columns():
     _, _, fits = _fits()
-    assert coefficients_table(fits).columns.tolist() == TIDY_COLUMNS
+    table = coefficients_table(fits)
+    assert table.columns.tolist() == [*TIDY_COLUMNS, "interval", "penalty"]
+    assert table[["interval", "penalty"]].drop_duplicates().values.tolist() == [["wald", "none"]]
     assert TIDY_COLUMNS == ["model", "term", "estimate", "std_error", "statistic", "df", "p_value",
                             "p_adjusted", "conf_low", "conf_high"]
     fit_table = model_fit_table(fits)

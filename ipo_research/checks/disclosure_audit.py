@@ -48,6 +48,7 @@ COUNT_COLUMNS = frozenset({
 MODEL_TABLES = frozenset({
     "coefficients", "coefficients_bootstrap", "coefficients_mice_comparison", "model_fit",
     "model_vif", "influential_observations", "index_reliability", "index_item_rest",
+    "coefficients_marginal_effects", "model_proportional_odds",
     # the robustness stage: rows of fits and simulated surveys
     "specification_curve", "specification_inference", "sensitivity", "power", "power_simulation",
 })

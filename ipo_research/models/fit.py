@@ -36,6 +36,7 @@ import pandas as pd
 
 from ipo_research.analysis.multiplicity import adjust_p_values
 from ipo_research.exceptions import DataError, ModelSpecError
+from ipo_research.models.firth import fit_firth
 from ipo_research.models.levels import check_level_sizes, check_leverage, merge_levels
 from ipo_research.models.sandwich import small_sample_covariance
 from ipo_research.models.specs import ModelSpec
@@ -188,12 +189,15 @@ def design_matrices(data: pd.DataFrame, spec: ModelSpec) -> tuple[pd.DataFrame, 
     y : DataFrame
         One column, the outcome.
     X : DataFrame
-        Columns named by statsmodels term names (ordinal logit: without intercept).
+        Columns named by statsmodels term names (ordinal logit: without intercept); the terms
+        the spec names in ``center`` minus their mean over these rows (the means are in
+        ``X.attrs["centered_means"]``).
 
     Raises
     ------
     ModelSpecError
-        When patsy cannot build the design (e.g. a reference level absent from the data).
+        When patsy cannot build the design (e.g. a reference level absent from the data), or
+        ``center`` names a term the design lacks or a 0/1 term.
     """
     from patsy import PatsyError, dmatrices
 
@@ -212,7 +216,24 @@ def design_matrices(data: pd.DataFrame, spec: ModelSpec) -> tuple[pd.DataFrame, 
     if spec.family == "ordinal_logit" and "Intercept" in X.columns:
         # Ordered models absorb the intercept into their thresholds.
         X = X.drop(columns="Intercept")
-    return y, X
+    return y, _centered(X, spec)
+
+
+def _centered(X: pd.DataFrame, spec: ModelSpec) -> pd.DataFrame:
+    absent = [term for term in spec.center if term not in X.columns]
+    if absent:
+        raise ModelSpecError(
+            f"model '{spec.id}': center names term(s) {', '.join(absent)} that the model does not "
+            f"have; its terms are {', '.join(map(str, X.columns))}. Fix center in the models file.")
+    binary = [term for term in spec.center if X[term].isin((0.0, 1.0)).all()]
+    if binary:
+        raise ModelSpecError(
+            f"model '{spec.id}': center names 0/1 term(s) {', '.join(binary)}; their 0 is already a "
+            "typical reference. Center continuous terms only (remove these from center).")
+    means = {term: float(X[term].mean()) for term in spec.center}
+    centered = X.assign(**{term: X[term] - mean for term, mean in means.items()})
+    centered.attrs["centered_means"] = means
+    return centered
 
 
 def fit_design(y: pd.DataFrame, X: pd.DataFrame, *, family: str, cov_type: str):
@@ -449,6 +470,9 @@ def effective_observations(outcome: np.ndarray, family: str) -> float:
 def fit_complete_case(frame: pd.DataFrame, spec: ModelSpec) -> ModelFit:
     """Fit a spec on the complete rows of a model frame.
 
+    A spec with ``penalty: firth`` is fitted by :func:`ipo_research.models.firth.fit_firth`
+    (profile intervals and penalized likelihood-ratio p-values in its tidy rows).
+
     Parameters
     ----------
     frame : DataFrame
@@ -481,7 +505,8 @@ def fit_complete_case(frame: pd.DataFrame, spec: ModelSpec) -> ModelFit:
         )
     check_leverage(X, spec)
     try:
-        result = fit_design(y, X, family=spec.family, cov_type=spec.cov_type)
+        result = (fit_firth(y, X) if spec.penalty == "firth"
+                  else fit_design(y, X, family=spec.family, cov_type=spec.cov_type))
     except (np.linalg.LinAlgError, ValueError) as error:
         raise DataError(f"model '{spec.id}': the {spec.family} fit failed ({error}). "
                         "Check for predictors without variation or perfect separation.") from None
@@ -493,6 +518,16 @@ def fit_complete_case(frame: pd.DataFrame, spec: ModelSpec) -> ModelFit:
             notes.append(f"CR2 standard errors clustered by '{spec.cluster}' "
                          f"({result.small_sample.clusters} clusters), Bell-McCaffrey degrees of freedom.")
     notes += [f"statsmodels: {message}" for message in result.fit_warnings]
+    if spec.center:
+        means = ", ".join(f"'{term}' at {mean:.3g}" for term, mean in X.attrs["centered_means"].items())
+        notes.append(f"Centered at their means over the fitted rows, so the intercept or thresholds "
+                     f"read there: {means}.")
+    if spec.penalty == "firth":
+        notes.append("Firth-penalized logit: standard errors from the inverse penalized information; "
+                     "intervals from the profile penalized likelihood and p-values from penalized "
+                     "likelihood-ratio tests (statistic: their signed square root).")
+        if not result.converged:
+            notes.append("The Firth fit did not converge; do not read its estimates.")
     return ModelFit(
         spec=spec,
         coefficients=tidy_coefficients(result, model=spec.id),

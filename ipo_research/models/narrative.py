@@ -22,6 +22,7 @@ from ipo_research.models.tables import display_term, display_terms, term_label
 from ipo_research.survey.escaping import escape_markdown, markdown_code
 
 __all__ = ["sample_sentence", "findings_sentence", "p_text", "joint_sentence", "mice_sentence",
+           "marginal_effects_sentence", "proportional_odds_sentence",
            "bootstrap_sentence", "model_summary", "run_summary", "robustness_summary", "seeds_sentence",
            "reliability_sentence",
            "warnings_summary"]
@@ -139,6 +140,74 @@ def joint_sentence(joint: pd.DataFrame, *, codebook=None) -> str:
     return "Jointly tested blocks: " + "; ".join(parts) + "."
 
 
+def marginal_effects_sentence(table: pd.DataFrame, *, level: float = 0.95, codebook=None) -> str:
+    """One model's average marginal effects in words: size and interval of each, never a yes/no.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Rows of ``coefficients_marginal_effects`` for one model.
+    level : float, default 0.95
+    codebook : Codebook, optional
+        Names the terms in the codebook's words.
+
+    Returns
+    -------
+    str
+        Empty when the table is.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"term": ["x"], "kind": ["derivative"], "scale": ["percentage points"],
+    ...                      "estimate": [35.94], "conf_low": [29.6], "conf_high": [42.3]})
+    >>> marginal_effects_sentence(rows)
+    'Average marginal effects in percentage points with 95% delta-method intervals: `x` +35.9 [29.6, 42.3] per unit.'
+    """
+    if table.empty:
+        return ""
+    parts = [f"{_term(row.term, codebook)} {row.estimate:+.1f} [{row.conf_low:.1f}, {row.conf_high:.1f}] "
+             + ("from 0 to 1" if row.kind != "derivative" else "per unit")
+             for row in table.itertuples()]
+    scale = table["scale"].iloc[0]
+    words = "expected counts" if scale == "count" else scale
+    return (f"Average marginal effects in {words} with {level:.0%} delta-method "
+            f"intervals: {'; '.join(parts)}.")
+
+
+def proportional_odds_sentence(table: pd.DataFrame, *, codebook=None) -> str:
+    """Brant's proportional-odds test of one ordinal model in words.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Rows of ``model_proportional_odds`` for one model (the omnibus row first).
+    codebook : Codebook, optional
+
+    Returns
+    -------
+    str
+        Empty when the table is.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"term": ["all predictors", "x"], "chi2": [10.8, 4.0], "df": [9, 3],
+    ...                      "p_value": [0.292, 0.26]})
+    >>> "all predictors chi2(9) = 10.8, p = 0.292; by predictor, `x` chi2(3) = 4.0, p = 0.260." in (
+    ...     proportional_odds_sentence(rows))
+    True
+    """
+    if table.empty:
+        return ""
+    omnibus, terms = table.iloc[0], table.iloc[1:]
+    listed = "; ".join(f"{_term(row.term, codebook)} chi2({row.df}) = {row.chi2:.1f}, {p_text(row.p_value)}"
+                       for row in terms.itertuples())
+    return ("Proportional odds (Brant's Wald test comparing the slopes of one binary logit per "
+            f"threshold): all predictors chi2({omnibus['df']}) = {omnibus['chi2']:.1f}, "
+            f"{p_text(omnibus['p_value'])}; by predictor, {listed}. A small p-value means that "
+            "predictor's association differs across the scale, so its single ordinal coefficient "
+            "averages unlike effects.")
+
+
 def mice_sentence(comparison: pd.DataFrame, *, codebook=None) -> str:
     """How far multiple imputation moves the estimates of one model from complete cases.
 
@@ -199,7 +268,9 @@ def bootstrap_sentence(table: pd.DataFrame) -> str:
 
 
 def model_summary(spec: ModelSpec, statistics: dict, coefficients: pd.DataFrame, *,
-                  unit: str = "respondent", joint: pd.DataFrame | None = None, codebook=None) -> str:
+                  unit: str = "respondent", joint: pd.DataFrame | None = None, codebook=None,
+                  margins: pd.DataFrame | None = None,
+                  proportional_odds: pd.DataFrame | None = None) -> str:
     """A short Markdown paragraph on one model: what it asks, what it finds, how sure.
 
     Parameters
@@ -214,6 +285,10 @@ def model_summary(spec: ModelSpec, statistics: dict, coefficients: pd.DataFrame,
         The model's rows of ``joint_tests``; reported after the slopes.
     codebook : Codebook, optional
         Names the terms in the codebook's words (see :func:`findings_sentence`).
+    margins : DataFrame, optional
+        The model's rows of ``coefficients_marginal_effects`` (:func:`marginal_effects_sentence`).
+    proportional_odds : DataFrame, optional
+        The model's rows of ``model_proportional_odds`` (:func:`proportional_odds_sentence`).
 
     Returns
     -------
@@ -221,6 +296,10 @@ def model_summary(spec: ModelSpec, statistics: dict, coefficients: pd.DataFrame,
     """
     family = _FAMILY_NAMES.get(spec.family, spec.family)
     errors = _ERRORS.get(spec.cov_type, f"{spec.cov_type} standard errors")
+    if spec.penalty == "firth":
+        family = "Firth-penalized " + family
+        errors = ("standard errors from the penalized information, profile penalized-likelihood "
+                  "intervals and likelihood-ratio p-values")
     if spec.cluster:
         errors = errors.replace("clusters", f"clusters of {markdown_code(spec.cluster)}")
     lines = [f"**{escape_markdown(spec.title)}** ({markdown_code(spec.id)}, {family}, {errors})."]
@@ -230,6 +309,9 @@ def model_summary(spec: ModelSpec, statistics: dict, coefficients: pd.DataFrame,
     lines.append(findings_sentence(coefficients, family=spec.family, codebook=codebook))
     if joint is not None and not joint.empty:
         lines.append(joint_sentence(joint, codebook=codebook))
+    for table, sentence in ((margins, marginal_effects_sentence), (proportional_odds, proportional_odds_sentence)):
+        if table is not None and not table.empty:
+            lines.append(sentence(table, codebook=codebook))
     if statistics["small_sample_warning"]:
         lines.append(f"**Caution:** fewer than 10 {unit}s per parameter; treat the estimates as fragile.")
     if not statistics.get("converged", True):
@@ -253,10 +335,11 @@ def run_summary(run, *, unit: str = "respondent", codebook=None) -> str:
     """
     paragraphs = []
     for fit in run.fits:
-        joint = (run.joint[run.joint["model"] == fit.spec.id]
-                 if not run.joint.empty else None)
+        rows = {name: (table[table["model"] == fit.spec.id] if not table.empty else None)
+                for name, table in (("joint", run.joint), ("margins", run.marginal_effects),
+                                    ("proportional_odds", run.proportional_odds))}
         paragraphs.append(model_summary(fit.spec, fit.statistics, fit.coefficients, unit=unit,
-                                        joint=joint, codebook=codebook))
+                                        codebook=codebook, **rows))
         paragraphs += [f"<small>Note: {escape_markdown(note)}</small>" for note in fit.notes]
     return "\n\n".join(paragraphs)
 

@@ -3,9 +3,11 @@
 :func:`run_models` is what the models notebook calls: for each spec it fits the spec with its
 own missing-data strategy; for a ``mice`` spec it also fits the complete cases, for the
 side-by-side comparison; for ``bootstrap: R`` it adds bootstrap intervals (wild bootstrap-t for
-ols, pairs otherwise: :mod:`ipo_research.models.bootstrap`); for a
-complete-case fit it computes VIFs, and for OLS the residuals and the most influential
-respondents. :func:`save_model_run` writes the run's tables. Every random stream is derived
+ols, pairs otherwise: :mod:`ipo_research.models.bootstrap`); for a complete-case fit it computes
+VIFs, joint Wald tests, average marginal effects (binary and count families,
+:mod:`ipo_research.models.margins`) and, for ordinal logits, Brant's proportional-odds test
+(:mod:`ipo_research.models.proportional_odds`), and for OLS the residuals and the most
+influential respondents. :func:`save_model_run` writes the run's tables. Every random stream is derived
 from ``seed`` and the spec id, so adding or reordering specs does not change another spec's
 numbers.
 
@@ -30,6 +32,8 @@ from ipo_research.models.diagnostics import (influential_observations, residuals
                                       sample_size_message, variance_inflation)
 from ipo_research.exceptions import DataError
 from ipo_research.models.imputation import auxiliary_frame, fit_mice
+from ipo_research.models.margins import marginal_effects
+from ipo_research.models.proportional_odds import proportional_odds_table
 from ipo_research.models.specs import ModelSpec
 from ipo_research.models.fit import ModelFit, fit_complete_case, model_frame
 from ipo_research.models.wald import joint_tests
@@ -60,6 +64,12 @@ class ModelRun:
     joint : DataFrame
         Joint Wald tests of the factor blocks and named blocks of complete-case fits
         (:func:`ipo_research.models.wald.joint_tests`).
+    marginal_effects : DataFrame
+        Average marginal effects of complete-case binary and count fits
+        (:func:`ipo_research.models.margins.marginal_effects`).
+    proportional_odds : DataFrame
+        Brant's test of every complete-case ordinal logit
+        (:func:`ipo_research.models.proportional_odds.proportional_odds_table`).
     residuals : dict of str to DataFrame
         Residuals against fitted values of each complete-case OLS fit, by model id.
     messages : list of str
@@ -79,6 +89,8 @@ class ModelRun:
     vif: pd.DataFrame
     influential: pd.DataFrame
     joint: pd.DataFrame = field(default_factory=pd.DataFrame)
+    marginal_effects: pd.DataFrame = field(default_factory=pd.DataFrame)
+    proportional_odds: pd.DataFrame = field(default_factory=pd.DataFrame)
     residuals: dict[str, pd.DataFrame] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
     seed: int | None = None
@@ -164,6 +176,7 @@ def run_models(responses: pd.DataFrame, specs: list[ModelSpec], *, key: str | No
     ModelRun
     """
     fits, comparisons, boots, vifs, influential, joint, residuals = [], [], [], [], [], [], {}
+    margins, proportional = [], []
     key_name = key or "id"
     for spec in specs:
         frame = model_frame(responses, spec, key=key)
@@ -182,6 +195,8 @@ def run_models(responses: pd.DataFrame, specs: list[ModelSpec], *, key: str | No
         if spec.missing == "complete_case":
             vifs.append(variance_inflation(complete))
             joint.append(joint_tests(complete))
+            margins.append(marginal_effects(complete))
+            proportional.append(proportional_odds_table(complete))
             if spec.family == "ols":
                 residuals[spec.id] = residuals_table(complete, key=key_name)
                 influential.append(influential_observations(complete, key=key_name, top=top_influential))
@@ -190,7 +205,8 @@ def run_models(responses: pd.DataFrame, specs: list[ModelSpec], *, key: str | No
     return ModelRun(
         fits=fits, coefficients=coefficients_table(fits), model_fit=model_fit,
         mice_comparison=_concat(comparisons), bootstrap=_concat(boots), vif=_concat(vifs),
-        influential=_concat(influential), joint=_concat(joint), residuals=residuals, messages=messages,
+        influential=_concat(influential), joint=_concat(joint), marginal_effects=_concat(margins),
+        proportional_odds=_concat(proportional), residuals=residuals, messages=messages,
         seed=seed, seeds={spec.id: spec_seed(seed, spec.id) for spec in specs
                           if spec.missing == "mice" or spec.bootstrap},
     )
@@ -205,6 +221,7 @@ def _complete_or_none(frame: pd.DataFrame, spec: ModelSpec) -> ModelFit | None:
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    frames = [frame for frame in frames if not frame.empty]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
@@ -225,7 +242,7 @@ def save_model_run(run, out_dir: str | Path, *, digits: int = 3) -> list[Path]:
         ``coefficients.csv``, ``model_fit.csv``, ``regression_table.md`` and ``.tex``, and
         when there is something to show ``coefficients_mice_comparison.csv``,
         ``coefficients_bootstrap.csv``, ``model_vif.csv``, ``influential_observations.csv``,
-        ``joint_tests.csv``.
+        ``joint_tests.csv``, ``coefficients_marginal_effects.csv``, ``model_proportional_odds.csv``.
     """
     written = [save_table(run.coefficients, "coefficients", out_dir),
                save_table(run.model_fit, "model_fit", out_dir)]
@@ -236,7 +253,9 @@ def save_model_run(run, out_dir: str | Path, *, digits: int = 3) -> list[Path]:
     optional = {"coefficients_mice_comparison": run.mice_comparison,
                 "coefficients_bootstrap": run.bootstrap,
                 "model_vif": run.vif, "influential_observations": run.influential,
-                "joint_tests": run.joint}
+                "joint_tests": run.joint,
+                "coefficients_marginal_effects": run.marginal_effects,
+                "model_proportional_odds": run.proportional_odds}
     for name, table in optional.items():
         if not table.empty:
             written.append(save_table(table, name, out_dir))

@@ -4,7 +4,10 @@ The schema is in docs/design.md (every field in :data:`MODELS_FILE_FIELDS`): ``i
 formula`` are required; ``question`` (the one-line question a model answers, for the reader),
 ``cov_type``, ``missing``, ``imputations`` (how many imputed data sets ``missing: mice`` draws,
 default 20), ``auxiliary`` (columns that join the imputation model of ``missing: mice`` but not
-the formula) and ``bootstrap`` are optional. Every mistake raises :class:`~ipo_research.exceptions.ModelSpecError` naming the file, the spec and the fix.
+the formula), ``bootstrap``, ``center`` (terms centered at their mean) and ``penalty`` (``firth``
+for a Firth-penalized logit with profile intervals, family ``logit`` with ``cov_type: nonrobust``
+only) are optional. Every mistake raises :class:`~ipo_research.exceptions.ModelSpecError` naming
+the file, the spec and the fix.
 
 Covariance types allowed per family: ``ols`` takes ``nonrobust``, ``HC0`` to ``HC3`` and
 ``CR2`` (default ``HC2`` with Bell-McCaffrey degrees of freedom, or ``CR2`` when the spec names
@@ -46,6 +49,7 @@ __all__ = [
     "COV_TYPES",
     "MODELS_FILE_FIELDS",
     "MISSING_STRATEGIES",
+    "PENALTIES",
     "ModelSpec",
     "load_model_specs",
     "model_columns",
@@ -69,8 +73,9 @@ _REQUIRED = ("id", "title", "family", "formula")
 MODELS_FILE_FIELDS = {
     "models_file": ("models",),
     "model": (*_REQUIRED, "question", "cov_type", "cluster", "missing", "imputations", "auxiliary",
-              "bootstrap", "min_level_size", "merge_levels", "joint_tests"),
+              "bootstrap", "min_level_size", "merge_levels", "joint_tests", "penalty", "center"),
 }
+PENALTIES = ("none", "firth")
 _FIELDS = set(MODELS_FILE_FIELDS["model"])
 # Names a formula may call or use that are not columns: patsy's helpers and numpy.
 _FORMULA_NAMES = {"np", "numpy", "C", "I", "Q", "Treatment", "Sum", "Diff", "Helmert", "Poly",
@@ -111,6 +116,12 @@ class ModelSpec:
         Named blocks of terms tested jointly (factor blocks are tested without being named).
     auxiliary : tuple of str
         Columns in the imputation model of ``missing: mice`` only, not in the formula.
+    penalty : str
+        ``none`` (maximum likelihood) or ``firth`` (Firth-penalized logit with profile
+        penalized-likelihood intervals, :mod:`ipo_research.models.firth`).
+    center : tuple of str
+        Terms (statsmodels term names) centered at their mean over the fitted rows, so the
+        intercept or the ordinal thresholds read at typical values; slopes are unchanged.
     """
 
     id: str
@@ -127,6 +138,8 @@ class ModelSpec:
     merge_levels: tuple = ()
     joint_tests: tuple = ()
     auxiliary: tuple = ()
+    penalty: str = "none"
+    center: tuple = ()
 
     @property
     def outcome(self) -> str:
@@ -317,6 +330,12 @@ def _parse_spec(item: Any, position: int, known: set[str] | None,
         problems.append(f"{where}: a cluster column needs cov_type CR2 (or leave cov_type out)")
     if isinstance(cluster, str) and cluster and known is not None and cluster not in known:
         problems.append(f"{where}: the cluster column '{cluster}' is not in the data")
+    _check_penalty(item, where, cov_type, problems)
+    center = item.get("center", [])
+    if not isinstance(center, list) or not all(isinstance(term, str) and term for term in center):
+        problems.append(f"{where}: center is a list of term names, e.g. center: [electoral_capacity, "
+                        f"'np.log1p(annual_budget)'], got {center!r}")
+        center = []
     merges = _parse_merges(item.get("merge_levels", {}), where, problems)
     joint = _parse_joint_tests(item.get("joint_tests", {}), where, problems)
     for name, low in (("bootstrap", 0), ("imputations", 2), ("min_level_size", 1)):
@@ -334,6 +353,7 @@ def _parse_spec(item: Any, position: int, known: set[str] | None,
         question=str(item.get("question", "")), imputations=item.get("imputations", 20),
         cluster=cluster, min_level_size=item.get("min_level_size", DEFAULT_MIN_LEVEL_SIZE),
         merge_levels=merges, joint_tests=joint, auxiliary=auxiliary,
+        penalty=item.get("penalty", "none"), center=tuple(center),
     )
 
 
@@ -361,6 +381,24 @@ def _parse_auxiliary(item: dict, where: str, known: set[str] | None, problems: l
     if len(set(raw)) < len(raw):
         problems.append(f"{where}: auxiliary lists a column twice: {raw!r}")
     return tuple(dict.fromkeys(raw))
+
+
+def _check_penalty(item: dict, where: str, cov_type: str, problems: list[str]) -> None:
+    penalty = item.get("penalty", "none")
+    if penalty not in PENALTIES:
+        problems.append(f"{where}: unknown penalty {penalty!r}; use one of {', '.join(PENALTIES)}")
+    elif penalty == "firth":
+        if item.get("family") != "logit":
+            problems.append(f"{where}: penalty firth is available for family logit only, got family "
+                            f"{item.get('family')!r}; remove the penalty or use family logit")
+        if cov_type != "nonrobust":
+            problems.append(f"{where}: penalty firth reports the inverse penalized information and "
+                            f"profile intervals, so cov_type must be nonrobust (got {cov_type!r}); "
+                            "remove cov_type or set it to nonrobust")
+        if item.get("missing", "complete_case") != "complete_case" or item.get("bootstrap", 0):
+            problems.append(f"{where}: penalty firth needs `missing: complete_case` and `bootstrap: 0` "
+                            "(imputation and the bootstrap refit by maximum likelihood); remove the "
+                            "penalty or those settings")
 
 
 def _parse_merges(raw: Any, where: str, problems: list[str]) -> tuple:
@@ -492,13 +530,14 @@ def specs_table(specs: list[ModelSpec]):
     -------
     DataFrame
         ``model, title, question, family, outcome, cov_type, cluster, missing, bootstrap,
-        min_level_size``.
+        min_level_size, penalty``.
     """
     import pandas as pd
 
     return pd.DataFrame([
         {"model": spec.id, "title": spec.title, "question": spec.question, "family": spec.family,
          "outcome": spec.outcome, "cov_type": spec.cov_type, "cluster": spec.cluster,
-         "missing": spec.missing, "bootstrap": spec.bootstrap, "min_level_size": spec.min_level_size}
+         "missing": spec.missing, "bootstrap": spec.bootstrap, "min_level_size": spec.min_level_size,
+         "penalty": spec.penalty}
         for spec in specs
     ])

@@ -54,10 +54,15 @@ def coefficients_table(fits: list[ModelFit]) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Columns ``model, term, estimate, std_error, statistic, p_value, conf_low, conf_high``.
+        :data:`~ipo_research.models.fit.TIDY_COLUMNS`, then ``interval`` (``wald``: estimate
+        plus or minus a normal or t quantile times the standard error; ``profile``: profile
+        penalized likelihood) and ``penalty`` (``none`` or ``firth``).
     """
-    frames = [fit.coefficients[TIDY_COLUMNS] for fit in fits]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=TIDY_COLUMNS)
+    frames = [fit.coefficients[TIDY_COLUMNS].assign(
+        interval="profile" if fit.spec.penalty == "firth" else "wald", penalty=fit.spec.penalty)
+        for fit in fits]
+    return (pd.concat(frames, ignore_index=True) if frames
+            else pd.DataFrame(columns=[*TIDY_COLUMNS, "interval", "penalty"]))
 
 
 def model_fit_table(fits: list[ModelFit]) -> pd.DataFrame:
@@ -103,8 +108,10 @@ def bootstrap_table(fit: ModelFit, intervals: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        ``model, term, estimate, std_error, conf_low, conf_high, boot_std_error,
-        boot_conf_low, boot_conf_high, replicates_used, replicates``.
+        ``model, term, estimate, std_error, conf_low, conf_high``, then the bootstrap's
+        columns (:data:`ipo_research.models.bootstrap.BOOTSTRAP_COLUMNS`: ``boot_method``,
+        ``boot_weights``, ``boot_std_error``, ``boot_conf_low``, ``boot_conf_high``,
+        ``boot_p_value``, ``replicates_used``, ``replicates``).
     """
     model_based = fit.coefficients[["model", "term", "estimate", "std_error", "conf_low", "conf_high"]]
     return model_based.merge(intervals, on=["model", "term"], how="left")
@@ -199,9 +206,12 @@ def label_terms(table: pd.DataFrame, codebook, *, column: str = "term") -> pd.Da
     Returns
     -------
     DataFrame
-        The written CSVs keep the raw names; this is for the page only.
+        The written CSVs keep the raw names; this is for the page only. A table without the
+        column (an empty table of a run that has nothing to show) is returned as a copy.
     """
     labelled = table.copy()
+    if column not in labelled.columns:
+        return labelled
     labelled[column] = [display_terms(str(term), codebook) for term in labelled[column]]
     return labelled
 
