@@ -185,3 +185,33 @@ def test_no_kernel_or_zygote_outlives_a_killed_or_interrupted_runner(tmp_path, s
             runner.wait()
     assert _gone(started) == []
     assert _marked(mark) == {}
+
+
+def test_run_takes_kernels_from_the_command_line_and_forks_by_default():
+    from ipo_research.cli import build_parser
+    from ipo_research.pipeline.runner import request_from_args
+
+    parse = build_parser().parse_args
+    assert request_from_args(parse(["run", "--kernels", "fresh"])).kernels == "fresh"
+    assert request_from_args(parse(["run"])).kernels is None
+    assert resolve_kernels(None) == ("fork", None)
+    assert resolve_kernels("fresh") == ("fresh", None)
+
+
+def test_without_fork_or_with_dask_the_run_starts_fresh_kernels_and_says_why(monkeypatch):
+    import io
+
+    from ipo_research.exceptions import ConfigError
+    from ipo_research.pipeline import kernel_mode, runner
+
+    assert resolve_kernels("fork", executor="dask") == (
+        "fresh", "note: --kernels fork is for --executor local; Dask workers start fresh kernels")
+    assert resolve_kernels(None, executor="dask") == ("fresh", None)
+    with pytest.raises(ConfigError, match="--kernels spawn: unknown kernel mode. Use fork or fresh"):
+        resolve_kernels("spawn")
+    monkeypatch.setattr(kernel_mode, "fork_unavailable", lambda: "os.fork is missing on win32")
+    notes = io.StringIO()
+    executor = runner._executor(RunRequest(jobs=1), notes=notes)
+    assert executor.kernels == "fresh"
+    assert notes.getvalue() == ("ipo-research run: note: forked kernels are not available here "
+                                "(os.fork is missing on win32); using fresh kernels\n")

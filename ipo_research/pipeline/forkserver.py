@@ -17,8 +17,9 @@ it forked and exit, so nothing outlives the runner. It reaps its children as the
 Each child, at once: its own process group (``setpgid``, done by both sides so that the group
 exists before the pid is reported; the zygote runs in a session of its own, so no terminal
 reaches the kernels and ``setsid`` is not needed), ``PR_SET_PDEATHSIG`` so it dies with the
-zygote, default signal handlers, ``/dev/null`` for its standard streams (as fresh kernels
-have), the environment the kernel manager gives it, the working folder it asks for, fresh random
+zygote, the signal handlers a fresh Python has, ``/dev/null`` for its standard streams (as
+fresh kernels have), the environment the kernel manager gives it (``JPY_PARENT_PID`` naming the
+zygote, for ipykernel's parent poller), the working folder it asks for, fresh random
 state (numpy's legacy global generator reseeded from ``os.urandom``, ``random.seed()``), then it
 becomes an ordinary :class:`ipykernel.kernelapp.IPKernelApp` on its own connection file, with
 matplotlib switched to the inline backend as a fresh kernel has it. The zygote itself never runs
@@ -142,14 +143,15 @@ def _fork(request: dict, children: set[int], *, stdin: int, stdout: int) -> dict
 def _become_kernel(request: dict, *, zygote: int, pipes: tuple[int, int]) -> None:
     """Turn this forked child into an ipykernel on ``request["connection_file"]``."""
     _die_with(zygote)
-    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD, signal.SIGPIPE):
+    # The handlers a fresh Python starts with (it ignores SIGPIPE, as the zygote does).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    for number in (signal.SIGTERM, signal.SIGCHLD):
         signal.signal(number, signal.SIG_DFL)
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
     for fd in {devnull, *pipes} - {0, 1, 2}:
         os.close(fd)
-    sys.stdin = open(0, closefd=False)  # noqa: SIM115 - lives as long as the process
     os.environ.clear()
     os.environ.update(request["env"])
     os.environ["JPY_PARENT_PID"] = str(zygote)  # ipykernel's parent poller watches the zygote
