@@ -53,8 +53,11 @@ def _notebook(path: Path, *sources: str) -> Path:
 # What a kernel reports about itself: its names, folder, backend, random draws and parent.
 _STATE = ("import json, os, random\n"
           "names = sorted(n for n in globals() if not n.startswith('_'))\n"
-          "import matplotlib, numpy\n"
+          "import matplotlib, numpy, pandas\n"
+          "columns = pandas.get_option('display.max_columns')\n"
+          "pandas.reset_option('display.max_columns')\n"
           "print(json.dumps({'names': names, 'cwd': os.getcwd(), 'backend': matplotlib.get_backend(),\n"
+          "                  'columns': [columns, pandas.get_option('display.max_columns')],\n"
           "                  'np': numpy.random.rand(), 'py': random.random(), 'ppid': os.getppid()}))")
 
 
@@ -80,6 +83,8 @@ def test_forked_kernels_start_like_fresh_ones_with_their_own_random_state(tmp_pa
         assert "seconds" in state["names"] and "numpy" not in state["names"]
         assert state["cwd"] == fresh["cwd"] == str(PROJECT_ROOT)
         assert state["backend"] == fresh["backend"] == INLINE_BACKEND
+        # pandas sizes reprs as in a kernel (20 columns), not to a terminal (0), reset or not.
+        assert state["columns"] == fresh["columns"] == [20, 20]
     assert first["np"] != second["np"] and first["py"] != second["py"]
 
 

@@ -22,7 +22,8 @@ fresh kernels have), the environment the kernel manager gives it (``JPY_PARENT_P
 zygote, for ipykernel's parent poller), the working folder it asks for, fresh random
 state (numpy's legacy global generator reseeded from ``os.urandom``, ``random.seed()``), then it
 becomes an ordinary :class:`ipykernel.kernelapp.IPKernelApp` on its own connection file, with
-matplotlib switched to the inline backend as a fresh kernel has it. The zygote itself never runs
+what libraries decide at import from whether they run in a kernel decided as in one:
+matplotlib's inline backend, pandas' ``display.max_columns`` (20, not the terminal's width). The zygote itself never runs
 notebook code: a notebook cannot leave state in it.
 
 One difference from a fresh kernel remains: the BLAS thread pools were sized at import, in the
@@ -163,6 +164,7 @@ def _become_kernel(request: dict, *, zygote: int, pipes: tuple[int, int]) -> Non
     app = IPKernelApp.instance()
     app.initialize(sys.argv[1:])
     _inline_backend()
+    _pandas_in_a_kernel()
     app.start()
 
 
@@ -192,6 +194,22 @@ def _inline_backend() -> None:
     os.environ["MPLBACKEND"] = INLINE_BACKEND
     matplotlib.rcParams["backend"] = INLINE_BACKEND
     plt.switch_backend(INLINE_BACKEND)
+
+
+def _pandas_in_a_kernel() -> None:
+    """pandas' ``display.max_columns`` as pandas sets it when imported in a kernel.
+
+    pandas decides it at import: 0 (fit the terminal's width) outside IPython, 20 in a kernel.
+    The zygote imported it outside, so the default is set again, registered default included
+    (``pd.reset_option`` must give a notebook what it gives in a fresh kernel).
+    """
+    from pandas._config import config
+
+    key, in_a_kernel = "display.max_columns", 20
+    registered = getattr(config, "_registered_options", {}).get(key)
+    if registered is not None and hasattr(registered, "_replace"):
+        config._registered_options[key] = registered._replace(defval=in_a_kernel)
+    config.set_option(key, in_a_kernel)
 
 
 def _reap(children: set[int]) -> None:
