@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kernels", action="store_true",
                         help="compare forked and fresh kernels, each against the plain way")
     parser.add_argument("--startup", type=int, default=0, metavar="N",
-                        help="only time N kernel start-ups per mode (a one-cell notebook)")
+                        help="only time N kernel start-ups per mode (kernel ready, then usual imports)")
     args = parser.parse_args(argv)
     if args.executors:
         return _executors(repeat=args.repeat)
