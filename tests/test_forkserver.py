@@ -220,3 +220,16 @@ def test_without_fork_or_with_dask_the_run_starts_fresh_kernels_and_says_why(mon
     assert executor.kernels == "fresh"
     assert notes.getvalue() == ("ipo-research run: note: forked kernels are not available here "
                                 "(os.fork is missing on win32); using fresh kernels\n")
+
+
+def test_a_fork_server_that_cannot_start_is_given_up_and_runs_get_fresh_kernels(tmp_path, monkeypatch):
+    server = kernels.ForkServer(module="ipo_research.pipeline.no_such_zygote")  # exits at once
+    monkeypatch.setattr(kernels, "_server", server)
+    result = execute_notebook(FIXTURES / "01_produce.ipynb", tmp_path / "produce.ipynb",
+                              {"data_path": str(FIXTURES / "data.txt"), "out_dir": str(tmp_path)},
+                              kernel_manager=ForkKernelManager)
+    assert (result.status, result.attempts, result.kernel) == ("ok", 2, "fresh")
+    assert server.starts == 2 and "failed twice" in server.broken
+    with pytest.raises(kernels.ForkServerError, match="failed twice"):
+        server.fork(connection_file="unused.json", cwd=str(tmp_path), env={})
+    assert server.starts == 2  # given up: no third warm-up

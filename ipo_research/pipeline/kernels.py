@@ -124,17 +124,26 @@ class ForkServer:
     """The runner's side of one zygote: start it, ask it to fork, stop it.
 
     Thread-safe: forks are asked for one at a time (each takes milliseconds).
+
+    Parameters
+    ----------
+    module : str
+        The zygote's module, run with ``python -m``.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, module: str = "ipo_research.pipeline.forkserver") -> None:
+        self.module = module
         self.process: subprocess.Popen | None = None
         self.starts = 0
+        self.broken: str | None = None
         self._lock = threading.Lock()
 
     def fork(self, *, connection_file: str, cwd: str, env: dict[str, str]) -> int:
         """Fork a kernel on ``connection_file``; its pid.
 
-        A zygote that is not running (never started, or died) is started first, once.
+        A zygote that is not running (never started, or died) is started first, once. After
+        two failures in a row the server is given up: later forks fail at once, and their
+        runs start fresh kernels without paying for another warm-up.
 
         Raises
         ------
@@ -143,31 +152,37 @@ class ForkServer:
         """
         request = json.dumps({"connection_file": connection_file, "cwd": cwd, "env": env})
         with self._lock:
-            for attempt in (1, 2):
-                try:
-                    if self.process is None or self.process.poll() is not None:
-                        self._start()
-                    self._send(request)
-                    reply = self._read(timeout=30.0)
-                except (OSError, ForkServerError) as error:
-                    self._stop()
-                    if attempt == 2:
-                        raise ForkServerError(f"the kernel fork server failed: {error}") from error
-                    continue
-                if "pid" not in reply:
-                    raise ForkServerError(f"the kernel fork server could not fork: {reply.get('error')}")
-                return int(reply["pid"])
-        raise AssertionError("unreachable")
+            if self.broken:
+                raise ForkServerError(self.broken)
+            try:
+                return self._fork_once(request)
+            except (OSError, ValueError, ForkServerError):
+                self._stop()  # dead or broken: start it again, once
+            try:
+                return self._fork_once(request)
+            except (OSError, ValueError, ForkServerError) as error:
+                self._stop()
+                self.broken = f"the kernel fork server failed twice: {error}"
+                raise ForkServerError(self.broken) from error
 
     def close(self) -> None:
         """Stop the zygote; it kills the kernels it forked."""
         with self._lock:
             self._stop()
 
+    def _fork_once(self, request: str) -> int:
+        if self.process is None or self.process.poll() is not None:
+            self._start()
+        self._send(request)
+        reply = self._read(timeout=30.0)
+        if "pid" not in reply:
+            raise ForkServerError(f"the kernel fork server could not fork: {reply.get('error')}")
+        return int(reply["pid"])
+
     def _start(self) -> None:
         self.starts += 1
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "ipo_research.pipeline.forkserver"], cwd=PROJECT_ROOT,
+            [sys.executable, "-m", self.module], cwd=PROJECT_ROOT,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             start_new_session=True, env={**os.environ, MARKER: str(os.getpid())})
         reply = self._read(timeout=WARM_UP_TIMEOUT)
