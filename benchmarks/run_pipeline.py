@@ -19,10 +19,21 @@ Bar (issue #15), with ``--executors``: the default run (forced) on a two-worker 
 as the median of ``--repeat`` rounds; a 48-run sweep (the profile stage for one network,
 ``--grid seed=1,...,48``) is timed under both executors and reported.
 
+Bar (issue #18), with ``--kernels``: the default run (forced) with kernels forked from the warm
+fork server (``--kernels fork``) takes at most 0.2x the plain way measured in the same round;
+the same run with ``--kernels fresh`` is timed and reported beside it, with each mode's start-up
+cost per run (from papermill's timestamps in the executed notebooks: the notebook's start, which
+precedes the kernel's, to its first code cell's start), as medians over the runs. ``--startup N``
+alone measures that start-up cost on N starts per mode, one at a time, of a notebook whose
+second cell makes the imports the pipeline's notebooks begin with (reported as well, to that
+cell's end).
+
 Usage::
 
     .venv/bin/python benchmarks/run_pipeline.py [--repeat N] [--jobs N] [--pipeline PATH]
     .venv/bin/python benchmarks/run_pipeline.py --executors [--repeat N]
+    .venv/bin/python benchmarks/run_pipeline.py --kernels [--repeat N]
+    .venv/bin/python benchmarks/run_pipeline.py --startup N
 """
 
 from __future__ import annotations
@@ -45,6 +56,7 @@ from ipo_research.pipeline.runner import RunRequest, plan
 
 FULL_BAR, RERUN_BAR, SITE_BAR = 0.50, 0.05, 0.10
 DASK_BAR, SWEEP_RUNS = 1.15, 48
+FORK_BAR = 0.20
 BIN = Path(sys.executable).parent
 
 
@@ -57,9 +69,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary output folder")
     parser.add_argument("--executors", action="store_true",
                         help="compare the Dask executor (2-worker LocalCluster) with the local one")
+    parser.add_argument("--kernels", action="store_true",
+                        help="compare forked and fresh kernels, each against the plain way")
+    parser.add_argument("--startup", type=int, default=0, metavar="N",
+                        help="only time N kernel start-ups per mode (kernel ready, then usual imports)")
     args = parser.parse_args(argv)
     if args.executors:
         return _executors(repeat=args.repeat)
+    if args.kernels:
+        return _kernels(repeat=args.repeat, pipeline=project_path(args.pipeline))
+    if args.startup:
+        return _startup(args.startup)
     work = Path(tempfile.mkdtemp(prefix="ipo-benchmark-"))
     try:
         pipeline = _available_pipeline(project_path(args.pipeline), work)
@@ -201,9 +221,6 @@ def _report(times: dict[str, list[float]], *, runs: int, jobs: int | None, repea
         print(f"  {label}: {ratio:.3f}  (bar <= {bar:.2f}: {'met' if ratio <= bar else 'NOT met'})")
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
 
 def _executors(*, repeat: int) -> int:
     """The default run and a 48-run sweep under each executor; exit 1 above the Dask bar."""
@@ -231,3 +248,90 @@ def _executors(*, repeat: int) -> int:
     print(f"default run, dask / local: {ratio:.2f}  (bar: at most {DASK_BAR:.2f})")
     print(f"{SWEEP_RUNS}-run sweep, dask / local: {sweep_ratio:.2f}")
     return 0 if ratio <= DASK_BAR else 1
+
+
+def _kernels(*, repeat: int, pipeline: Path) -> int:
+    """The default run, forced, with forked and with fresh kernels against the plain way."""
+    work = Path(tempfile.mkdtemp(prefix="ipo-benchmark-kernels-"))
+    times: dict[str, list[float]] = {"plain": [], "fork": [], "fresh": []}
+    startup: dict[str, list[float]] = {"fork": [], "fresh": []}
+    try:
+        pipeline = _available_pipeline(pipeline, work)
+        _warm_up()
+        for round_number in range(repeat):
+            round_dir = work / f"round{round_number}"
+            runs = plan(RunRequest(out_dir=str(round_dir / "plain"), pipeline_path=pipeline)).decisions
+            times["plain"].append(_plain(runs, round_dir / "plain"))
+            for mode in ("fork", "fresh"):
+                out = round_dir / mode
+                times[mode].append(_timed([str(BIN / "ipo-research"), "run", "--force", "--pipeline",
+                                           str(pipeline), "--out", str(out), "--kernels", mode]))
+                startup[mode] += _startup_seconds(out / "notebooks")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    plain = statistics.median(times["plain"])
+    print(f"{len(runs)} runs, {os.cpu_count()} cores, {repeat} round(s), medians in seconds")
+    print(f"  plain (papermill CLI + nbconvert CLI, one after another): {plain:8.2f}")
+    for mode in ("fork", "fresh"):
+        full = statistics.median(times[mode])
+        bar = f"  (bar <= {FORK_BAR:.2f}: {'met' if full / plain <= FORK_BAR else 'NOT met'})" \
+            if mode == "fork" else ""
+        print(f"  ipo-research run --force --kernels {mode:<5}: {full:8.2f}  ratio {full / plain:.3f}{bar}; "
+              f"start-up per run {statistics.median(startup[mode]):.2f} s")
+    return 0 if statistics.median(times["fork"]) / plain <= FORK_BAR else 1
+
+
+# What the pipeline's notebooks import first (a forked kernel has them already).
+_IMPORTS = ("import pandas, seaborn, statsmodels.formula.api\n"
+            "from ipo_research.analysis import describe, outputs, plots\n"
+            "from ipo_research.models.run import run_models")
+
+
+def _startup_seconds(folder: Path, *, until: str = "start") -> list[float]:
+    """Per executed notebook: seconds from papermill's start to its first code cell's start
+    (``until="start"``) or to its last code cell's end (``until="end"``)."""
+    from datetime import datetime
+
+    seconds = []
+    for path in sorted(folder.glob("*.ipynb")):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        begun = nb["metadata"]["papermill"]["start_time"]
+        cells = [cell["metadata"]["papermill"] for cell in nb["cells"]
+                 if cell["cell_type"] == "code" and cell["metadata"].get("papermill", {}).get("start_time")]
+        if begun and cells:
+            moment = cells[0]["start_time"] if until == "start" else cells[-1]["end_time"]
+            seconds.append((datetime.fromisoformat(moment) - datetime.fromisoformat(begun)).total_seconds())
+    return seconds
+
+
+def _startup(count: int) -> int:
+    """Start ``count`` kernels per mode, one at a time, on a two-cell notebook; print medians."""
+    import nbformat
+
+    from ipo_research.pipeline.execution import execute_notebook
+    from ipo_research.pipeline.kernels import ForkKernelManager, stop_fork_server
+
+    work = Path(tempfile.mkdtemp(prefix="ipo-benchmark-startup-"))
+    try:
+        notebook = work / "one_cell.ipynb"
+        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1"),
+                                                        nbformat.v4.new_code_cell(_IMPORTS)]), notebook)
+        execute_notebook(notebook, work / "warm" / "fork.ipynb", {}, kernel_manager=ForkKernelManager)
+        for mode, manager in (("fork", ForkKernelManager), ("fresh", None)):
+            for number in range(count):
+                execute_notebook(notebook, work / mode / f"{number}.ipynb", {}, kernel_manager=manager)
+            seconds = _startup_seconds(work / mode)
+            imported = _startup_seconds(work / mode, until="end")
+            warm = "; the zygote warmed up beforehand" if mode == "fork" else ""
+            print(f"--kernels {mode:<5}: start-up (kernel ready to first cell) median "
+                  f"{statistics.median(seconds):.3f} s (min {min(seconds):.3f}, max {max(seconds):.3f}); "
+                  f"with a notebook's usual imports {statistics.median(imported):.3f} s "
+                  f"({count} starts{warm})")
+    finally:
+        stop_fork_server()
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

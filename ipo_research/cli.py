@@ -91,6 +91,9 @@ def _add_run(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scheduler", metavar="ADDRESS",
                         help="with --executor dask: a running scheduler, e.g. tcp://10.0.0.5:8786 "
                              "(default: a LocalCluster of --jobs workers for this run)")
+    parser.add_argument("--kernels", choices=("fork", "fresh"), default=None,
+                        help="fork: kernels forked from a warm process (default where os.fork "
+                             "works, local executor); fresh: a new Python per notebook")
     parser.add_argument("--pipeline", type=_typed_path, help=argparse.SUPPRESS)  # another pipeline file, for tests
     parser.set_defaults(handler=_cmd_run)
 

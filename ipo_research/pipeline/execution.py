@@ -8,7 +8,9 @@ from any folder.
 
 A failing cell does not raise: the executed notebook is still written, with papermill's marker
 at the failing cell, and :class:`ExecutionResult` says which cell failed and why. A kernel that
-dies or a cell that times out is retried once (by default) with a fresh kernel.
+dies or a cell that times out is retried once (by default) with a fresh kernel. The first
+attempt may use another kernel manager (``kernel_manager``: the forked kernels of
+:mod:`ipo_research.pipeline.kernels`); a retry always starts a fresh kernel.
 """
 
 from __future__ import annotations
@@ -86,6 +88,8 @@ class ExecutionResult:
     error : CellError or None
     kernel_failure : bool
         The error is the kernel's (it died, did not start or a cell timed out), not a cell's.
+    kernel : str
+        How the last attempt's kernel started: ``"fresh"``, or ``"fork"`` (``kernel_manager``).
     """
 
     status: str
@@ -93,6 +97,7 @@ class ExecutionResult:
     attempts: int
     error: CellError | None = None
     kernel_failure: bool = False
+    kernel: str = "fresh"
 
 
 class IpcKernelManager(AsyncKernelManager):
@@ -151,6 +156,7 @@ def execute_notebook(
     shown: tuple[str, str] | None = None,
     replacements: tuple[tuple[str, str], ...] = (),
     start_timeout: float = 60.0,
+    kernel_manager: type[IpcKernelManager] | None = None,
 ) -> ExecutionResult:
     """Execute ``notebook`` with ``parameters`` and write the executed copy to ``output``.
 
@@ -178,6 +184,9 @@ def execute_notebook(
         e.g. a private folder's path by the path it stands for.
     start_timeout : float, default 60
         Seconds a kernel may take to start; a slower start counts as a kernel failure.
+    kernel_manager : IpcKernelManager subclass, optional
+        The first attempt's kernel manager (e.g.
+        :class:`~ipo_research.pipeline.kernels.ForkKernelManager`); retries use a fresh kernel.
 
     Returns
     -------
@@ -199,11 +208,12 @@ def execute_notebook(
     started = time.perf_counter()
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    manager = (type("EnvIpcKernelManager", (IpcKernelManager,), {"extra_env": dict(env)})
-               if env else IpcKernelManager)
+    fresh = (type("EnvIpcKernelManager", (IpcKernelManager,), {"extra_env": dict(env)})
+             if env else IpcKernelManager)
     attempts, error, kernel_failure = 0, None, False
     while True:
         attempts += 1
+        manager = kernel_manager if kernel_manager and attempts == 1 else fresh
         partial = temporary_name(output)
         try:
             papermill.execute_notebook(
@@ -227,7 +237,8 @@ def execute_notebook(
     _finish(partial, output, notebook, shown=shown, replacements=replacements)
     return ExecutionResult(status="ok" if error is None else "failed",
                            seconds=time.perf_counter() - started, attempts=attempts, error=error,
-                           kernel_failure=kernel_failure)
+                           kernel_failure=kernel_failure,
+                           kernel="fresh" if manager is fresh else "fork")
 
 
 def stop_all_kernels() -> int:

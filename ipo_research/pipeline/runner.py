@@ -71,6 +71,8 @@ class RunRequest:
         A running Dask scheduler's address; None starts a LocalCluster for the run.
     grid : dict of str to str
         Raw ``--grid NAME=V1,V2,...`` values: the named stages run once per combination.
+    kernels : {"fork", "fresh"} or None
+        How kernels start (:mod:`ipo_research.pipeline.kernels`); None: forked where possible.
     """
 
     stages: tuple[str, ...] = ()
@@ -84,6 +86,7 @@ class RunRequest:
     executor: str = "local"
     scheduler: str | None = None
     grid: dict[str, str] = field(default_factory=dict)
+    kernels: str | None = None
 
     @property
     def out_path(self) -> Path:
@@ -307,8 +310,8 @@ def _run_locked(request: RunRequest, *, progress: TextIO | None) -> RunResult:
             build_site(out, manifest)
         return manifest
 
-    with _executor(request) as executor:
-        fixed["executor"] = executor.describe()
+    with _executor(request, notes=progress or sys.stderr) as executor:
+        fixed["executor"], fixed["kernels"] = executor.describe(), getattr(executor, "kernels", "fresh")
         executor.prepare(current.decisions, current.pipeline.inputs)
         for record in _execute(current.decisions, request, reporter, executor):
             records[record["id"]] = record
@@ -389,18 +392,24 @@ class LocalExecutor:
     ----------
     jobs : int
         Runs in parallel.
+    kernels : {"fresh", "fork"}
+        Fresh kernels, or kernels forked from a warm fork server (:mod:`~ipo_research.pipeline.kernels`),
+        stopped when the executor's ``with`` block ends.
     """
 
     name = "local"
 
-    def __init__(self, jobs: int) -> None:
-        self.slots = max(1, jobs)
+    def __init__(self, jobs: int, kernels: str = "fresh") -> None:
+        self.slots, self.kernels = max(1, jobs), kernels
 
     def __enter__(self) -> "LocalExecutor":
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        return None
+        if self.kernels == "fork":
+            from ipo_research.pipeline.kernels import stop_fork_server
+
+            stop_fork_server()
 
     def describe(self) -> dict[str, Any]:
         """The executor as the manifest records it."""
@@ -416,21 +425,31 @@ class LocalExecutor:
         run = decision.run
         if run.sweep and isinstance(run.parameters.get("out_dir"), str):
             project_path(run.parameters["out_dir"]).mkdir(parents=True, exist_ok=True)
+        manager = None
+        if self.kernels == "fork":
+            from ipo_research.pipeline.kernels import ForkKernelManager
+
+            manager = ForkKernelManager
         result = execute_notebook(run.notebook, request.out_path / f"notebooks/{run.run_id}.ipynb",
-                                  run.parameters, timeout=run.timeout)
-        return {"status": result.status, "attempts": result.attempts,
+                                  run.parameters, timeout=run.timeout, kernel_manager=manager)
+        return {"status": result.status, "attempts": result.attempts, "kernel": result.kernel,
                 "error": result.error.describe() if result.error else None,
                 "error_detail": result.error.evalue if result.error else None,
                 "failed_cell": result.error.cell if result.error else None, "worker": "local"}
 
 
-def _executor(request: RunRequest) -> Any:
+def _executor(request: RunRequest, *, notes: TextIO) -> Any:
     """The executor ``request`` asks for (not yet started: use it as a context manager)."""
+    from ipo_research.pipeline.kernel_mode import resolve_kernels
+
+    kernels, note = resolve_kernels(request.kernels, executor=request.executor)
+    if note:
+        print(f"ipo-research run: {note}", file=notes, flush=True)
     if request.executor == "local":
         if request.scheduler:
             raise ConfigError(f"--scheduler {request.scheduler}: a scheduler is for "
                               "--executor dask. Add --executor dask, or drop --scheduler.")
-        return LocalExecutor(request.jobs or _cores())
+        return LocalExecutor(request.jobs or _cores(), kernels=kernels)
     if request.executor == "dask":
         from ipo_research.pipeline.dask_executor import DaskExecutor
 
@@ -609,6 +628,7 @@ def request_from_args(args: argparse.Namespace) -> RunRequest:
         executor=getattr(args, "executor", None) or "local",
         scheduler=getattr(args, "scheduler", None),
         grid=parse_assignments(getattr(args, "grid", []) or []),
+        kernels=getattr(args, "kernels", None),
     )
 
 
