@@ -201,15 +201,11 @@ def _report(times: dict[str, list[float]], *, runs: int, jobs: int | None, repea
         print(f"  {label}: {ratio:.3f}  (bar <= {bar:.2f}: {'met' if ratio <= bar else 'NOT met'})")
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
-
 def _executors(*, repeat: int) -> int:
     """The default run and a 48-run sweep under each executor; exit 1 above the Dask bar."""
     work = Path(tempfile.mkdtemp(prefix="ipo-benchmark-executors-"))
     run = [str(BIN / "ipo-research"), "run", "--jobs", "2", "--force"]
-    executors = {"local": [], "dask": ["--executor", "dask"]}
+    executors = {"local": ["--executor", "local"], "dask": ["--executor", "dask"]}
     sweep = ["profile", "-p", "group_value=cpd",
              "--grid", "seed=" + ",".join(str(seed) for seed in range(1, SWEEP_RUNS + 1))]
     times: dict[str, list[float]] = {f"{kind} {name}": [] for kind in ("default", "sweep")
@@ -231,3 +227,7 @@ def _executors(*, repeat: int) -> int:
     print(f"default run, dask / local: {ratio:.2f}  (bar: at most {DASK_BAR:.2f})")
     print(f"{SWEEP_RUNS}-run sweep, dask / local: {sweep_ratio:.2f}")
     return 0 if ratio <= DASK_BAR else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
