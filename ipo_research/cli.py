@@ -93,7 +93,7 @@ def _add_run(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true", help="redo every run, even if nothing changed")
     parser.add_argument("--grid", action="append", default=[], metavar="NAME=V1,V2,...",
                         help="sweep: run the named STAGEs once per value (per combination when "
-                             "repeated), e.g. profile --grid disclosure_threshold=5,10,20")
+                             "repeated), e.g. profile --grid disclosure_threshold=1,3,4")
     parser.add_argument("--executor", choices=("local", "dask"),
                         help="where notebooks run: local threads or a Dask cluster (default: "
                              "pipeline.yaml's executor, else local)")

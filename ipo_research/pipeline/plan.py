@@ -367,7 +367,7 @@ def plan_runs(
     grid : mapping of str to str, optional
         A sweep: raw ``--grid NAME=V1,V2,...`` values. Each stage named in ``stages`` that
         declares NAME runs once per combination of the values (times its own fan-out), each
-        run named by them, e.g. ``06_profile__group_value=cpd__disclosure_threshold=5``.
+        run named by them, e.g. ``06_profile__group_value=cpd__disclosure_threshold=4``.
 
     Returns
     -------
@@ -418,7 +418,7 @@ def _sweeps(grid: dict[str, str], named: tuple[str, ...], selected: tuple[Stage,
         return {}
     if not named:
         raise ParameterError("--grid sweeps the stages named on the command line; name them, "
-                             "e.g. ipo-research run profile --grid disclosure_threshold=5,10,20.")
+                             "e.g. ipo-research run profile --grid disclosure_threshold=1,3,4.")
     both = sorted(set(grid) & set(overrides))
     if both:
         raise ParameterError(f"{', '.join(both)}: set with both -p and --grid; keep one.")
