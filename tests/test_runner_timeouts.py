@@ -122,3 +122,15 @@ def test_the_pipeline_files_executor_and_scheduler_are_defaults_the_command_line
     assert isinstance(runner._executor(request, load_pipeline()), LocalExecutor)
     with pytest.raises(ConfigError, match="a scheduler is for --executor dask"):
         runner._executor(replace(request, executor="local", scheduler="tcp://127.0.0.1:8786"), pipeline)
+
+
+def test_a_bad_executor_in_the_pipeline_file_stops_run_with_exit_2_before_anything_is_written(tmp_path, capsys):
+    request = _setup(tmp_path)
+    text = request.pipeline_path.read_text(encoding="utf-8")
+    request.pipeline_path.write_text("executor: slurm\n" + text, encoding="utf-8")
+    code = main(["run", "--pipeline", str(request.pipeline_path), "--out", str(tmp_path / "out"),
+                 "--data", str(tmp_path / "pipe" / "data.txt")])
+    assert code == 2
+    error = capsys.readouterr().err
+    assert "executor must be one of local, dask (the default executor of `run`), got 'slurm'" in error
+    assert not (tmp_path / "out").exists()
