@@ -221,12 +221,11 @@ def _report(times: dict[str, list[float]], *, runs: int, jobs: int | None, repea
         print(f"  {label}: {ratio:.3f}  (bar <= {bar:.2f}: {'met' if ratio <= bar else 'NOT met'})")
 
 
-
 def _executors(*, repeat: int) -> int:
     """The default run and a 48-run sweep under each executor; exit 1 above the Dask bar."""
     work = Path(tempfile.mkdtemp(prefix="ipo-benchmark-executors-"))
     run = [str(BIN / "ipo-research"), "run", "--jobs", "2", "--force"]
-    executors = {"local": [], "dask": ["--executor", "dask"]}
+    executors = {"local": ["--executor", "local"], "dask": ["--executor", "dask"]}
     sweep = ["profile", "-p", "group_value=cpd",
              "--grid", "seed=" + ",".join(str(seed) for seed in range(1, SWEEP_RUNS + 1))]
     times: dict[str, list[float]] = {f"{kind} {name}": [] for kind in ("default", "sweep")

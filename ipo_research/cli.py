@@ -23,6 +23,7 @@ from pathlib import Path
 from ipo_research.exceptions import IpoResearchError
 from ipo_research.paths import (CODEBOOK_PATH, MODELS_PATH, PIPELINE_PATH, REPORTS_DIR,
                                 SYNTHETIC_EXPORT_PATH, portable_path, relative_to_root)
+from ipo_research.pipeline.plan import DEFAULT_CELL_TIMEOUT, DEFAULT_KERNEL_START_TIMEOUT
 
 __all__ = ["COMMANDS", "main", "build_parser", "shown_path"]
 
@@ -60,6 +61,13 @@ def _typed_path(value: str) -> str:
     return portable_path(Path(value).expanduser())
 
 
+def _seconds(value: str) -> int:
+    """A whole, positive number of seconds typed on the command line."""
+    if not value.strip().isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r}: expected a whole number of seconds, at least 1, e.g. 600")
+    return int(value)
+
+
 def _common() -> argparse.ArgumentParser:
     """Options every subcommand accepts after its name as well (``--debug``)."""
     common = argparse.ArgumentParser(add_help=False)
@@ -85,15 +93,22 @@ def _add_run(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true", help="redo every run, even if nothing changed")
     parser.add_argument("--grid", action="append", default=[], metavar="NAME=V1,V2,...",
                         help="sweep: run the named STAGEs once per value (per combination when "
-                             "repeated), e.g. profile --grid disclosure_threshold=5,10,20")
-    parser.add_argument("--executor", choices=("local", "dask"), default="local",
-                        help="where notebooks run: local threads (default) or a Dask cluster")
+                             "repeated), e.g. profile --grid disclosure_threshold=1,3,4")
+    parser.add_argument("--executor", choices=("local", "dask"),
+                        help="where notebooks run: local threads or a Dask cluster (default: "
+                             "pipeline.yaml's executor, else local)")
     parser.add_argument("--scheduler", metavar="ADDRESS",
                         help="with --executor dask: a running scheduler, e.g. tcp://10.0.0.5:8786 "
-                             "(default: a LocalCluster of --jobs workers for this run)")
+                             "(default: pipeline.yaml's scheduler, else a LocalCluster of --jobs workers)")
     parser.add_argument("--kernels", choices=("fork", "fresh"), default=None,
                         help="fork: kernels forked from a warm process (default where os.fork "
                              "works, local executor); fresh: a new Python per notebook")
+    parser.add_argument("--cell-timeout", type=_seconds, metavar="SECONDS",
+                        help="seconds any cell may run before its kernel is stopped and the run "
+                             f"retried (default: each stage's pipeline.yaml timeout, else {DEFAULT_CELL_TIMEOUT})")
+    parser.add_argument("--kernel-start-timeout", type=_seconds, default=DEFAULT_KERNEL_START_TIMEOUT,
+                        metavar="SECONDS", help="seconds a kernel may take to start before the run "
+                                                f"is retried (default: {DEFAULT_KERNEL_START_TIMEOUT})")
     parser.add_argument("--pipeline", type=_typed_path, help=argparse.SUPPRESS)  # another pipeline file, for tests
     parser.set_defaults(handler=_cmd_run)
 

@@ -208,6 +208,7 @@ def test_without_fork_or_with_dask_the_run_starts_fresh_kernels_and_says_why(mon
 
     from ipo_research.exceptions import ConfigError
     from ipo_research.pipeline import kernel_mode, runner
+    from ipo_research.pipeline.plan import load_pipeline
 
     assert resolve_kernels("fork", executor="dask") == (
         "fresh", "note: --kernels fork is for --executor local; Dask workers start fresh kernels")
@@ -216,7 +217,7 @@ def test_without_fork_or_with_dask_the_run_starts_fresh_kernels_and_says_why(mon
         resolve_kernels("spawn")
     monkeypatch.setattr(kernel_mode, "fork_unavailable", lambda: "os.fork is missing on win32")
     notes = io.StringIO()
-    executor = runner._executor(RunRequest(jobs=1), notes=notes)
+    executor = runner._executor(RunRequest(jobs=1), load_pipeline(), notes=notes)
     assert executor.kernels == "fresh"
     assert notes.getvalue() == ("ipo-research run: note: forked kernels are not available here "
                                 "(os.fork is missing on win32); using fresh kernels\n")

@@ -183,3 +183,42 @@ def test_the_state_context_goes_only_to_a_survey_whose_codebook_has_a_state_ques
                        options={"codebook_path": "tests/fixtures/garden_codebook.yaml"},
                        overrides={"context_path": "data/external/state_context_2016.csv"})[-1].parameters
     assert forced["context_path"] == "data/external/state_context_2016.csv"
+
+
+def test_the_file_may_name_a_default_executor_and_scheduler(folder):
+    stages = [{"name": "produce", "notebook": "01_produce.ipynb"}]
+    assert load_pipeline(_write(folder, {"stages": stages})).executor is None
+    pipeline = load_pipeline(_write(folder, {"executor": "dask", "scheduler": "tcp://10.0.0.5:8786",
+                                             "stages": stages}))
+    assert (pipeline.executor, pipeline.scheduler) == ("dask", "tcp://10.0.0.5:8786")
+    assert load_pipeline().executor == "local"  # notebooks/pipeline.yaml says so
+
+
+@pytest.mark.parametrize("keys, message", [
+    ({"executor": "dsk"}, "executor must be one of local, dask (the default executor of `run`), "
+                          "got 'dsk'. Did you mean 'dask'?"),
+    ({"executor": "local", "scheduler": "tcp://10.0.0.5:8786"},
+     "scheduler tcp://10.0.0.5:8786 is for the Dask executor; add 'executor: dask'"),
+    ({"scheduler": "tcp://10.0.0.5:8786"}, "scheduler tcp://10.0.0.5:8786 is for the Dask executor"),
+    ({"executor": "dask", "scheduler": 8786}, "scheduler must be a Dask scheduler address such as "
+                                              "tcp://10.0.0.5:8786, got 8786"),
+    ({"executor": "dask", "scheduler": "tcp://a b"}, "got 'tcp://a b'"),
+    ({"timeout": 0}, "timeout must be a positive number of seconds (e.g. timeout: 900), got 0"),
+    ({"timeout": "ten"}, "got 'ten'"),
+])
+def test_a_bad_executor_scheduler_or_timeout_is_a_usage_error_naming_the_value(folder, keys, message):
+    path = _write(folder, {**keys, "stages": [{"name": "produce", "notebook": "01_produce.ipynb"}]})
+    with pytest.raises(PipelineError) as raised:
+        load_pipeline(path)
+    assert raised.value.exit_code == 2
+    assert message in str(raised.value)
+
+
+def test_a_stage_without_a_timeout_gets_the_files_else_900_seconds(folder):
+    stages = [{"name": "produce", "notebook": "01_produce.ipynb"},
+              {"name": "sleeps", "notebook": "05_sleeps.ipynb", "timeout": 5}]
+    assert [s.timeout for s in load_pipeline(_write(folder, {"stages": stages})).stages] == [900, 5]
+    with_file = load_pipeline(_write(folder, {"timeout": 30, "stages": stages}))
+    assert [s.timeout for s in with_file.stages] == [30, 5]
+    with pytest.raises(PipelineError, match="stage 'sleeps': timeout must be a positive number"):
+        load_pipeline(_write(folder, {"stages": [{**stages[1], "timeout": -1}]}))

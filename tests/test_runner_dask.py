@@ -52,7 +52,9 @@ def test_a_local_cluster_runs_every_run_and_records_its_worker(both):
     assert executor["name"] == "dask" and executor["scheduler"] == "LocalCluster"
     assert len(executor["workers"]) == 2
     assert {r["worker"] for r in result.runs} <= set(executor["workers"])
-    assert both["local"][1].manifest["executor"] == {"name": "local", "jobs": 2}
+    assert both["local"][1].manifest["executor"] == {"name": "local", "jobs": 2,
+                                                      "kernel_start_timeout_s": 60}
+    assert executor["kernel_start_timeout_s"] == 60
     assert {r["worker"] for r in both["local"][1].runs} == {"local"}
     # The files each run wrote came back to the client, which wrote them into OUT.
     assert {r["id"]: r["files"] for r in result.runs}["01_produce"] == ["produced.txt"]

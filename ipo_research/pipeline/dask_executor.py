@@ -115,7 +115,8 @@ class DaskExecutor:
     def describe(self) -> dict[str, Any]:
         """The executor as the manifest records it."""
         return {"name": self.name, "scheduler": self.scheduler or "LocalCluster",
-                "workers": sorted(self.client.nthreads())}
+                "workers": sorted(self.client.nthreads()),
+                "kernel_start_timeout_s": self.start_timeout}
 
     def check_workers(self) -> None:
         """Stop unless every worker runs this package version and sources and has a kernel.

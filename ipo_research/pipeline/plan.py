@@ -31,12 +31,13 @@ from ipo_research.pipeline.parameters import check_values
 from ipo_research.paths import CODEBOOK_PATH, PIPELINE_PATH, project_path, relative_to_root
 from ipo_research.files import read_yaml
 
-__all__ = ["OUT_PLACEHOLDER", "PIPELINE_FIELDS", "Stage", "Pipeline", "Run", "load_pipeline", "plan_runs",
+__all__ = ["OUT_PLACEHOLDER", "PIPELINE_FIELDS", "EXECUTORS", "DEFAULT_CELL_TIMEOUT",
+           "DEFAULT_KERNEL_START_TIMEOUT", "Stage", "Pipeline", "Run", "load_pipeline", "plan_runs",
            "parse_assignments", "did_you_mean"]
 
 # Every key pipeline.yaml accepts; docs/design.md documents each and a test keeps them equal.
 PIPELINE_FIELDS = {
-    "pipeline": ("defaults", "inputs", "timeout", "stages"),
+    "pipeline": ("defaults", "inputs", "timeout", "executor", "scheduler", "stages"),
     "stage": ("name", "description", "notebook", "needs", "parameters", "fan_out", "timeout"),
 }
 _TOP_KEYS = set(PIPELINE_FIELDS["pipeline"])
@@ -44,6 +45,9 @@ _STAGE_KEYS = set(PIPELINE_FIELDS["stage"])
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 OUT_PLACEHOLDER = "{out}"
+EXECUTORS = ("local", "dask")  # where runs execute: this machine's threads, or a Dask cluster
+DEFAULT_CELL_TIMEOUT = 900  # seconds a cell may run when neither the file nor the stage says
+DEFAULT_KERNEL_START_TIMEOUT = 60  # seconds a kernel may take to start (run --kernel-start-timeout)
 SWEEPS_FOLDER = "sweeps"  # OUT/sweeps/NAME=VALUE__.../: the tables and figures of a sweep's runs
 STATE_QUESTION = "state"  # the question the state context table is joined by
 
@@ -94,14 +98,22 @@ class Pipeline:
     inputs : tuple of str
         Glob patterns (relative to the project root) of files every run depends on,
         e.g. ``data/external/*.csv``; a change in any of them reruns everything.
+    executor : str or None
+        The file's default executor (one of :data:`EXECUTORS`); ``run --executor`` overrides it.
+    scheduler : str or None
+        The file's default Dask scheduler address, used with the ``dask`` executor when
+        ``run --scheduler`` is not given.
 
-    A top-level ``timeout`` in the file is the cell timeout of every stage without its own.
+    A top-level ``timeout`` in the file is the cell timeout of every stage without its own
+    (:data:`DEFAULT_CELL_TIMEOUT` when the file has none).
     """
 
     source: Path
     defaults: dict[str, Any]
     stages: tuple[Stage, ...]
     inputs: tuple[str, ...] = ()
+    executor: str | None = None
+    scheduler: str | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -209,15 +221,41 @@ def load_pipeline(path: str | Path = PIPELINE_PATH) -> Pipeline:
         stage = _parse_stage(item, position, path.parent, [s.name for s in stages], problems)
         if stage is not None:
             stages.append(stage)
-    timeout = raw.get("timeout")
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))):
-        problems.append(f"timeout must be a number of seconds, got {timeout!r}")
+    timeout = raw.get("timeout", DEFAULT_CELL_TIMEOUT)
+    problems += _timeout_problems(timeout, "timeout")
+    executor, scheduler = raw.get("executor"), raw.get("scheduler")
+    problems += _executor_problems(executor, scheduler)
     if problems:
         raise PipelineError(f"{where}: " + "; ".join(problems) + ".")
     stages = [stage if stage.timeout is not None else replace(stage, timeout=timeout)
               for stage in stages]
     inputs = tuple(str(pattern) for pattern in raw.get("inputs") or ())
-    return Pipeline(source=path, defaults=dict(defaults), stages=tuple(stages), inputs=inputs)
+    return Pipeline(source=path, defaults=dict(defaults), stages=tuple(stages), inputs=inputs,
+                    executor=executor, scheduler=scheduler)
+
+
+def _timeout_problems(timeout: Any, where: str) -> list[str]:
+    if timeout is None or (not isinstance(timeout, bool) and isinstance(timeout, (int, float))
+                           and timeout > 0):
+        return []
+    return [f"{where} must be a positive number of seconds (e.g. timeout: {DEFAULT_CELL_TIMEOUT}), "
+            f"got {timeout!r}"]
+
+
+def _executor_problems(executor: Any, scheduler: Any) -> list[str]:
+    """Problems of the file's ``executor`` and ``scheduler`` keys (both optional)."""
+    problems = []
+    if executor is not None and executor not in EXECUTORS:
+        problems.append(f"executor must be one of {', '.join(EXECUTORS)} (the default executor of "
+                        f"`run`), got {executor!r}.{did_you_mean(str(executor), EXECUTORS)}")
+    if scheduler is not None:
+        if not isinstance(scheduler, str) or not scheduler.strip() or len(scheduler.split()) > 1:
+            problems.append(f"scheduler must be a Dask scheduler address such as "
+                            f"tcp://10.0.0.5:8786, got {scheduler!r}")
+        elif executor != "dask":
+            problems.append(f"scheduler {scheduler} is for the Dask executor; add 'executor: dask' "
+                            "or remove 'scheduler'")
+    return problems
 
 
 def _parse_stage(item: Any, position: int, folder: Path, earlier: list[str],
@@ -249,8 +287,7 @@ def _parse_stage(item: Any, position: int, folder: Path, earlier: list[str],
             problems.append(f"{where}: fan_out '{parameter}' must be a non-empty list or "
                             "{codebook_levels: QUESTION_ID}")
     timeout = item.get("timeout")
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))):
-        problems.append(f"{where}: timeout must be a number of seconds, got {timeout!r}")
+    problems += _timeout_problems(timeout, f"{where}: timeout")
     description = item.get("description") or ""
     if not isinstance(description, str):
         problems.append(f"{where}: description must be one line of text")
@@ -330,7 +367,7 @@ def plan_runs(
     grid : mapping of str to str, optional
         A sweep: raw ``--grid NAME=V1,V2,...`` values. Each stage named in ``stages`` that
         declares NAME runs once per combination of the values (times its own fan-out), each
-        run named by them, e.g. ``06_profile__group_value=cpd__disclosure_threshold=5``.
+        run named by them, e.g. ``06_profile__group_value=cpd__disclosure_threshold=4``.
 
     Returns
     -------
@@ -381,7 +418,7 @@ def _sweeps(grid: dict[str, str], named: tuple[str, ...], selected: tuple[Stage,
         return {}
     if not named:
         raise ParameterError("--grid sweeps the stages named on the command line; name them, "
-                             "e.g. ipo-research run profile --grid disclosure_threshold=5,10,20.")
+                             "e.g. ipo-research run profile --grid disclosure_threshold=1,3,4.")
     both = sorted(set(grid) & set(overrides))
     if both:
         raise ParameterError(f"{', '.join(both)}: set with both -p and --grid; keep one.")

@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TextIO
@@ -31,7 +31,8 @@ from ipo_research.pipeline.manifest import (
     RunKey, input_files, package_source_hash, provenance, read_manifest, stale_reasons, write_manifest,
 )
 from ipo_research.pipeline.environment import drift_warning
-from ipo_research.pipeline.plan import Pipeline, Run, load_pipeline, parse_assignments, plan_runs
+from ipo_research.pipeline.plan import (DEFAULT_KERNEL_START_TIMEOUT, Pipeline, Run, load_pipeline,
+                                       parse_assignments, plan_runs)
 from ipo_research.pipeline.preflight import check_parameters_files, preflight
 
 __all__ = ["RunRequest", "RunResult", "Decision", "Plan", "LocalExecutor", "plan", "run_pipeline", "pipeline_status",
@@ -64,15 +65,22 @@ class RunRequest:
         The pipeline file.
     package_dir : str or Path
         The package whose sources every run depends on.
-    executor : str
+    executor : str or None
         ``"local"`` (threads on this machine) or ``"dask"``
-        (:mod:`ipo_research.pipeline.dask_executor`).
+        (:mod:`ipo_research.pipeline.dask_executor`); None means the pipeline file's
+        ``executor``, else ``"local"``.
     scheduler : str or None
-        A running Dask scheduler's address; None starts a LocalCluster for the run.
+        A running Dask scheduler's address; None means the pipeline file's ``scheduler``
+        (with the dask executor), else a LocalCluster for the run.
     grid : dict of str to str
         Raw ``--grid NAME=V1,V2,...`` values: the named stages run once per combination.
     kernels : {"fork", "fresh"} or None
         How kernels start (:mod:`ipo_research.pipeline.kernels`); None: forked where possible.
+    cell_timeout : int or None
+        Seconds any cell may run, for every run; None keeps each stage's ``timeout`` from the
+        pipeline file (:data:`~ipo_research.pipeline.plan.DEFAULT_CELL_TIMEOUT` without one).
+    kernel_start_timeout : int
+        Seconds a kernel may take to start.
     """
 
     stages: tuple[str, ...] = ()
@@ -83,10 +91,12 @@ class RunRequest:
     jobs: int | None = None
     pipeline_path: str | Path = PIPELINE_PATH
     package_dir: str | Path = PACKAGE_DIR
-    executor: str = "local"
+    executor: str | None = None
     scheduler: str | None = None
     grid: dict[str, str] = field(default_factory=dict)
     kernels: str | None = None
+    cell_timeout: int | None = None
+    kernel_start_timeout: int = DEFAULT_KERNEL_START_TIMEOUT
 
     @property
     def out_path(self) -> Path:
@@ -167,12 +177,15 @@ def plan(request: RunRequest) -> Plan:
     # The files the user named first: a broken one is reported in a second, before the
     # notebooks' parameters are read.
     check_parameters_files(request.options, out_path=request.out_path)
+    _check_timeouts(request)
     pipeline = load_pipeline(request.pipeline_path)
     previous = read_manifest(request.out_path)
     notebooks: dict[str, Any] = {}
     runs = plan_runs(pipeline, stages=request.stages, out=request.out_parameter,
                      options=request.options, overrides=request.overrides, grid=request.grid,
                      declared=_declared_cache(previous, notebooks))
+    if request.cell_timeout is not None:  # the command line's, over every stage's own
+        runs = [replace(run, timeout=request.cell_timeout) for run in runs]
     preflight(runs, out_path=request.out_path)
     package = package_source_hash(request.package_dir)
     records = {record.get("id"): record for record in previous.get("runs", [])}
@@ -190,6 +203,13 @@ def plan(request: RunRequest) -> Plan:
                     if d.redo and not any(rid in reason for reason in reasons)]
         decisions.append(Decision(run=run, key=key, reasons=tuple(reasons), previous=record))
     return Plan(pipeline=pipeline, decisions=decisions, previous=previous, notebooks=notebooks)
+
+
+def _check_timeouts(request: RunRequest) -> None:
+    for flag, value in (("--cell-timeout", request.cell_timeout),
+                        ("--kernel-start-timeout", request.kernel_start_timeout)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise ConfigError(f"{flag} {value}: expected a whole number of seconds, at least 1.")
 
 
 def _declared_cache(previous: dict[str, Any], notebooks: dict[str, Any]):
@@ -310,7 +330,7 @@ def _run_locked(request: RunRequest, *, progress: TextIO | None) -> RunResult:
             build_site(out, manifest)
         return manifest
 
-    with _executor(request, notes=progress or sys.stderr) as executor:
+    with _executor(request, current.pipeline, notes=progress or sys.stderr) as executor:
         fixed["executor"], fixed["kernels"] = executor.describe(), getattr(executor, "kernels", "fresh")
         executor.prepare(current.decisions, current.pipeline.inputs)
         for record in _execute(current.decisions, request, reporter, executor):
@@ -395,12 +415,16 @@ class LocalExecutor:
     kernels : {"fresh", "fork"}
         Fresh kernels, or kernels forked from a warm fork server (:mod:`~ipo_research.pipeline.kernels`),
         stopped when the executor's ``with`` block ends.
+    start_timeout : float
+        Seconds a kernel may take to start.
     """
 
     name = "local"
 
-    def __init__(self, jobs: int, kernels: str = "fresh") -> None:
+    def __init__(self, jobs: int, kernels: str = "fresh", *,
+                 start_timeout: float = DEFAULT_KERNEL_START_TIMEOUT) -> None:
         self.slots, self.kernels = max(1, jobs), kernels
+        self.start_timeout = start_timeout
 
     def __enter__(self) -> "LocalExecutor":
         return self
@@ -413,7 +437,7 @@ class LocalExecutor:
 
     def describe(self) -> dict[str, Any]:
         """The executor as the manifest records it."""
-        return {"name": self.name, "jobs": self.slots}
+        return {"name": self.name, "jobs": self.slots, "kernel_start_timeout_s": self.start_timeout}
 
     def prepare(self, decisions: list[Decision], inputs: tuple[str, ...]) -> None:
         """Nothing to learn: kernels here read OUT directly."""
@@ -431,30 +455,38 @@ class LocalExecutor:
 
             manager = ForkKernelManager
         result = execute_notebook(run.notebook, request.out_path / f"notebooks/{run.run_id}.ipynb",
-                                  run.parameters, timeout=run.timeout, kernel_manager=manager)
+                                  run.parameters, timeout=run.timeout, kernel_manager=manager,
+                                  start_timeout=self.start_timeout)
         return {"status": result.status, "attempts": result.attempts, "kernel": result.kernel,
                 "error": result.error.describe() if result.error else None,
                 "error_detail": result.error.evalue if result.error else None,
                 "failed_cell": result.error.cell if result.error else None, "worker": "local"}
 
 
-def _executor(request: RunRequest, *, notes: TextIO) -> Any:
-    """The executor ``request`` asks for (not yet started: use it as a context manager)."""
+def _executor(request: RunRequest, pipeline: Pipeline, *, notes: TextIO) -> Any:
+    """The executor ``request`` asks for (not yet started: use it as a context manager).
+
+    The command line's ``--executor`` and ``--scheduler`` win over the pipeline file's
+    ``executor`` and ``scheduler``; the file's scheduler serves only its dask executor.
+    """
     from ipo_research.pipeline.kernel_mode import resolve_kernels
 
-    kernels, note = resolve_kernels(request.kernels, executor=request.executor)
+    name = request.executor or pipeline.executor or "local"
+    kernels, note = resolve_kernels(request.kernels, executor=name)
     if note:
         print(f"ipo-research run: {note}", file=notes, flush=True)
-    if request.executor == "local":
+    if name == "local":
         if request.scheduler:
             raise ConfigError(f"--scheduler {request.scheduler}: a scheduler is for "
                               "--executor dask. Add --executor dask, or drop --scheduler.")
-        return LocalExecutor(request.jobs or _cores(), kernels=kernels)
-    if request.executor == "dask":
+        return LocalExecutor(request.jobs or _cores(), kernels=kernels,
+                             start_timeout=request.kernel_start_timeout)
+    if name == "dask":
         from ipo_research.pipeline.dask_executor import DaskExecutor
 
-        return DaskExecutor(request.scheduler, workers=request.jobs or _cores())
-    raise ConfigError(f"--executor {request.executor}: unknown executor. Use local or dask.")
+        return DaskExecutor(request.scheduler or pipeline.scheduler, workers=request.jobs or _cores(),
+                            start_timeout=request.kernel_start_timeout)
+    raise ConfigError(f"--executor {name}: unknown executor. Use local or dask.")
 
 
 def _run_one(decision: Decision, request: RunRequest, executor: Any) -> dict[str, Any]:
@@ -489,7 +521,7 @@ def _base_record(decision: Decision) -> dict[str, Any]:
         "parameters": run.parameters, "output": f"notebooks/{run.run_id}.ipynb", "html": {},
         "status": "failed", "duration_s": None, "attempts": 0, "error": None,
         "error_detail": None, "failed_cell": None, "finished": None, "data": None, "worker": None,
-        "reasons": list(decision.reasons), "key": decision.key.digest,
+        "cell_timeout_s": run.timeout, "reasons": list(decision.reasons), "key": decision.key.digest,
         "hashes": decision.key.to_dict(), **({"sweep": run.sweep} if run.sweep else {}),
     }
 
@@ -625,10 +657,12 @@ def request_from_args(args: argparse.Namespace) -> RunRequest:
         force=bool(getattr(args, "force", False)),
         jobs=getattr(args, "jobs", None),
         pipeline_path=getattr(args, "pipeline", None) or PIPELINE_PATH,
-        executor=getattr(args, "executor", None) or "local",
+        executor=getattr(args, "executor", None),
         scheduler=getattr(args, "scheduler", None),
         grid=parse_assignments(getattr(args, "grid", []) or []),
         kernels=getattr(args, "kernels", None),
+        cell_timeout=getattr(args, "cell_timeout", None),
+        kernel_start_timeout=getattr(args, "kernel_start_timeout", None) or DEFAULT_KERNEL_START_TIMEOUT,
     )
 
 
