@@ -125,3 +125,33 @@ def build_committed_site(out_dir: str | Path) -> tuple[Path, dict]:
 def committed_site(tmp_path_factory):
     """OUT and manifest of a site built from the committed notebooks."""
     return build_committed_site(tmp_path_factory.mktemp("site") / "out")
+
+
+@pytest.fixture(scope="session")
+def planted_capacity_design():
+    """The default ``capacity_ols`` design on the shipped synthetic export, with its planted slopes.
+
+    Returns ``(spec, fit, X, planted)``: the spec, its complete-case fit (after the level
+    merges), the design matrix of the fitted rows, and the planted coefficients on the index
+    scale (``planted_effects.yaml``) as a Series by term name. The coverage simulations of the
+    model-based intervals and of the wild bootstrap draw their outcomes from it.
+    """
+    import pandas as pd
+    import yaml
+
+    from ipo_research.analysis.context import add_state_context
+    from ipo_research.analysis.indices import add_indices
+    from ipo_research.models.fit import design_matrices, fit_complete_case, model_frame
+    from ipo_research.models.specs import load_model_specs
+    from ipo_research.paths import DATA_DIR, SYNTHETIC_EXPORT_PATH
+    from ipo_research.survey.cleaned import load_responses
+    from ipo_research.survey.codebook import load_codebook
+
+    codebook = load_codebook()
+    spec = next(spec for spec in load_model_specs("notebooks/models.yaml") if spec.id == "capacity_ols")
+    scored = add_indices(add_state_context(load_responses(SYNTHETIC_EXPORT_PATH, codebook)), codebook)
+    fit = fit_complete_case(model_frame(scored, spec, key=codebook.key), spec)
+    _, X = design_matrices(fit.data, spec)
+    planted = pd.Series(yaml.safe_load((DATA_DIR / "synthetic" / "planted_effects.yaml")
+                                       .read_text(encoding="utf-8"))["index_scale"], dtype=float)
+    return spec, fit, X, planted

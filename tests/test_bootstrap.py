@@ -180,30 +180,15 @@ def test_wild_bootstrap_interval_covers_the_slope_on_a_clean_sample():
 
 
 @pytest.mark.slow
-def test_wild_cluster_intervals_cover_the_planted_capacity_coefficients_on_the_synthetic_design():
+def test_wild_cluster_intervals_cover_the_planted_capacity_coefficients_on_the_synthetic_design(
+        planted_capacity_design):
     """The design of tests/test_models_coverage.py (capacity_ols on the shipped synthetic export:
     55 organizations, 27 states, smallest retained level 6), a state effect and errors growing
     with the budget; 600 seeded samples, 199 replicates each. Every coefficient's restricted
     wild cluster bootstrap interval must cover its planted value in 92-98% of the samples
     (Monte Carlo SE 0.9 points), the rare network dummies included (a pairs bootstrap covered
     them in about 90%, issue #19). About half a minute."""
-    import yaml
-
-    from ipo_research.analysis.context import add_state_context
-    from ipo_research.analysis.indices import add_indices
-    from ipo_research.models.fit import fit_complete_case, model_frame
-    from ipo_research.models.specs import load_model_specs
-    from ipo_research.paths import DATA_DIR, SYNTHETIC_EXPORT_PATH
-    from ipo_research.survey.cleaned import load_responses
-    from ipo_research.survey.codebook import load_codebook
-
-    codebook = load_codebook()
-    spec = next(spec for spec in load_model_specs("notebooks/models.yaml") if spec.id == "capacity_ols")
-    scored = add_indices(add_state_context(load_responses(SYNTHETIC_EXPORT_PATH, codebook)), codebook)
-    fit = fit_complete_case(model_frame(scored, spec, key=codebook.key), spec)
-    _, X = design_matrices(fit.data, spec)
-    planted = pd.Series(yaml.safe_load((DATA_DIR / "synthetic" / "planted_effects.yaml")
-                                       .read_text(encoding="utf-8"))["index_scale"], dtype=float)
+    spec, fit, X, planted = planted_capacity_design
     beta = planted.reindex(X.columns).to_numpy()
     states = fit.data[spec.cluster].astype(str).to_numpy()
     codes = pd.factorize(states)[0]

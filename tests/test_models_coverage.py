@@ -19,17 +19,10 @@ same intervals, so the simulation checks the intervals the pages report.
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 from scipy import stats
 
-from ipo_research.analysis.context import add_state_context
-from ipo_research.analysis.indices import add_indices
-from ipo_research.models.fit import design_matrices, fit_complete_case, model_frame
+from ipo_research.models.fit import fit_complete_case
 from ipo_research.models.sandwich import cr2_weights
-from ipo_research.models.specs import load_model_specs
-from ipo_research.paths import DATA_DIR, SYNTHETIC_EXPORT_PATH
-from ipo_research.survey.cleaned import load_responses
-from ipo_research.survey.codebook import load_codebook
 
 REPLICATES = 10000  # Monte Carlo SE of a 95% coverage: 0.22 points
 SEED = 20161108
@@ -37,14 +30,8 @@ STATE_SD, NOISE_SD = 0.2, 0.25
 
 
 @pytest.mark.slow
-def test_capacity_intervals_cover_the_planted_coefficients_at_93_to_97_percent():
-    codebook = load_codebook()
-    spec = next(spec for spec in load_model_specs("notebooks/models.yaml") if spec.id == "capacity_ols")
-    scored = add_indices(add_state_context(load_responses(SYNTHETIC_EXPORT_PATH, codebook)), codebook)
-    fit = fit_complete_case(model_frame(scored, spec, key=codebook.key), spec)
-    _, X = design_matrices(fit.data, spec)
-    planted = pd.Series(yaml.safe_load((DATA_DIR / "synthetic" / "planted_effects.yaml")
-                                       .read_text(encoding="utf-8"))["index_scale"], dtype=float)
+def test_capacity_intervals_cover_the_planted_coefficients_at_93_to_97_percent(planted_capacity_design):
+    spec, fit, X, planted = planted_capacity_design
     beta = planted.reindex(X.columns)
     assert beta.notna().all(), "every retained term has a planted value"
     states = fit.data[spec.cluster].astype(str).to_numpy()
